@@ -1,0 +1,90 @@
+/**
+ * @module backend/write-rules
+ * Rules every storage applies on write so that all backends read back the same objects as opsi's
+ * MySQL backend: concrete types, values that are not persisted, "" written as NULL, and the merge
+ * of partial updates.
+ */
+import { BackendBadValueError } from "../errors.js";
+import type { OpsiObject } from "../model/classes.js";
+import { decodeObject, type ModelContext } from "../model/object.js";
+import { type ObjectPrefix, PREFIXES, type PrefixObject, prefixOfClass } from "../model/registry.js";
+
+const ABSTRACT_WITHOUT_CONVERSION = new Set(["Host", "Product", "Group", "SoftwareLicense"]);
+
+/**
+ * Returns the object with a storable class: base `Config`/`ProductProperty` objects become
+ * `BoolConfig`/`BoolProductProperty` when all their possible values are booleans, otherwise the
+ * Unicode variant (the conversion opsi's DB cleanup applies to legacy rows). Abstract classes
+ * without a conversion (Host, Product, Group, SoftwareLicense) raise {@link BackendBadValueError}.
+ */
+export function toStorableClass<P extends ObjectPrefix>(prefix: P, obj: PrefixObject<P>, ctx: ModelContext = {}): PrefixObject<P> {
+  const type = obj.type as string;
+  if (ABSTRACT_WITHOUT_CONVERSION.has(type)) {
+    throw new BackendBadValueError(
+      `Cannot store an object of the abstract class '${type}', use one of: ${PREFIXES[prefix].storableClasses.join(", ")}`,
+    );
+  }
+  if (type === "Config" || type === "ProductProperty") {
+    const rec = obj as Record<string, unknown>;
+    const possible = (rec.possibleValues as unknown[] | null) ?? [];
+    const isBool = possible.length > 0 && possible.every((v) => typeof v === "boolean");
+    const target =
+      type === "Config" ? (isBool ? "BoolConfig" : "UnicodeConfig") : isBool ? "BoolProductProperty" : "UnicodeProductProperty";
+    return decodeObject(prefix, { ...rec, type: target }, ctx);
+  }
+  return obj;
+}
+
+/**
+ * The form a faithful backend reads back: `""` MAC/IP/UUID become null, Product
+ * `productClassIds`/`windowsSoftwareIds` are not persisted (null), POC `actionSequence` is not
+ * persisted (-1).
+ */
+export function toStoredForm<T extends OpsiObject>(obj: T): T {
+  const rec = obj as Record<string, unknown>;
+  const prefix = prefixOfClass(obj.type);
+  if (prefix === "host") {
+    if (rec.hardwareAddress === "" || rec.ipAddress === "" || rec.systemUUID === "") {
+      return {
+        ...obj,
+        hardwareAddress: rec.hardwareAddress === "" ? null : rec.hardwareAddress,
+        ipAddress: rec.ipAddress === "" ? null : rec.ipAddress,
+        systemUUID: rec.systemUUID === "" ? null : rec.systemUUID,
+      };
+    }
+    return obj;
+  }
+  if (prefix === "product") {
+    if (rec.productClassIds !== null || rec.windowsSoftwareIds !== null) {
+      return { ...obj, productClassIds: null, windowsSoftwareIds: null };
+    }
+    return obj;
+  }
+  if (prefix === "productOnClient" && rec.actionSequence !== -1) return { ...obj, actionSequence: -1 };
+  return obj;
+}
+
+/**
+ * Merges an update into a stored object: non-null attributes of `update` win; a concrete `type`
+ * of the update replaces the stored type. Deliberate fix over opsi: a `null` value list
+ * (Config/ProductProperty possible/default values, LicensePool productIds) keeps the stored list,
+ * where opsi wipes it.
+ */
+export function mergeUpdate<P extends ObjectPrefix>(
+  prefix: P,
+  stored: PrefixObject<P>,
+  update: PrefixObject<P>,
+  ctx: ModelContext = {},
+): PrefixObject<P> {
+  const merged: Record<string, unknown> = { ...(stored as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(update as Record<string, unknown>)) {
+    if (v === null || v === undefined) continue;
+    if (k === "type") {
+      if (PREFIXES[prefix].storableClasses.includes(v as never)) merged.type = v;
+      continue;
+    }
+    merged[k] = v;
+  }
+  // Decoding again re-runs the value-list rules on the merged lists (defaults ⊆ possible, multiValue).
+  return toStoredForm(decodeObject(prefix, merged, ctx)) as PrefixObject<P>;
+}
