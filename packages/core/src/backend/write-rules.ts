@@ -38,11 +38,18 @@ export function toStorableClass<P extends ObjectPrefix>(prefix: P, obj: PrefixOb
 /**
  * The form a faithful backend reads back: `""` MAC/IP/UUID become null, Product
  * `productClassIds`/`windowsSoftwareIds` are not persisted (null), POC `actionSequence` is not
- * persisted (-1).
+ * persisted (-1), and value lists kept in sub-tables read back as `[]` when unset.
  */
 export function toStoredForm<T extends OpsiObject>(obj: T): T {
   const rec = obj as Record<string, unknown>;
   const prefix = prefixOfClass(obj.type);
+  if (prefix === "config" || prefix === "productProperty") {
+    if (rec.possibleValues === null || rec.defaultValues === null) {
+      return { ...obj, possibleValues: rec.possibleValues ?? [], defaultValues: rec.defaultValues ?? [] };
+    }
+    return obj;
+  }
+  if (prefix === "licensePool") return rec.productIds === null ? { ...obj, productIds: [] } : obj;
   if (prefix === "host") {
     if (rec.hardwareAddress === "" || rec.ipAddress === "" || rec.systemUUID === "") {
       return {
