@@ -15,6 +15,7 @@ export { coerceHardwareValue } from "./model/audit-hardware.js";
 export * from "./model/classes.js";
 export * from "./model/forcers.js";
 export * from "./model/hwaudit-config.js";
+export * from "./model/hwaudit-default.js";
 export * from "./model/object.js";
 export * from "./model/registry.js";
 export * from "./model/values.js";
