@@ -6,6 +6,7 @@
  */
 import { BackendBadValueError } from "../errors.js";
 import type { OpsiObject } from "../model/classes.js";
+import { timestamp } from "../model/forcers.js";
 import { decodeObject, type ModelContext } from "../model/object.js";
 import { type ObjectPrefix, PREFIXES, type PrefixObject, prefixOfClass } from "../model/registry.js";
 
@@ -75,7 +76,8 @@ export function toStoredForm<T extends OpsiObject>(obj: T): T {
  * Merges an update into a stored object: non-null attributes of `update` win; a concrete `type`
  * of the update replaces the stored type. Deliberate fix over opsi: a `null` value list
  * (Config/ProductProperty possible/default values, LicensePool productIds) keeps the stored list,
- * where opsi wipes it.
+ * where opsi wipes it. A ProductOnClient update without `modificationTime` sets it to now, as
+ * opsi's `ON UPDATE CURRENT_TIMESTAMP` column does.
  */
 export function mergeUpdate<P extends ObjectPrefix>(
   prefix: P,
@@ -91,6 +93,9 @@ export function mergeUpdate<P extends ObjectPrefix>(
       continue;
     }
     merged[k] = v;
+  }
+  if (prefix === "productOnClient" && (update as Record<string, unknown>).modificationTime == null) {
+    merged.modificationTime = timestamp();
   }
   // Decoding again re-runs the value-list rules on the merged lists (defaults ⊆ possible, multiValue).
   return toStoredForm(decodeObject(prefix, merged, ctx)) as PrefixObject<P>;

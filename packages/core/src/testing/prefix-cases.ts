@@ -71,8 +71,9 @@ export interface PrefixCase {
   /** What the DB column defaults fill when `updateObjects` creates `minimal` (others null). */
   readonly columnDefaults: Dict;
   /**
-   * Attributes the class constructor sets even when they are not given (UnicodeConfig description
-   * ""): an update object carries them as non-null values, so they overwrite the stored ones.
+   * Attributes an update sets even when they are not given: values the class constructor fills
+   * (UnicodeConfig description "") and columns the database touches on update (ProductOnClient
+   * modificationTime, ON UPDATE CURRENT_TIMESTAMP).
    */
   readonly constructorValues?: Dict;
   /** Non-ident attributes for a partial update (absent when the class has none). */
@@ -376,6 +377,7 @@ export const PREFIX_CASES: readonly PrefixCase[] = [
     minimal: { type: "ProductOnClient", productId: PRODUCT_ID, productType: "LocalbootProduct", clientId: CLIENT_ID },
     insertDefaults: { installationStatus: "not_installed", actionRequest: "none", modificationTime: NOW, actionSequence: -1 },
     columnDefaults: { installationStatus: "not_installed", actionRequest: "none", modificationTime: NOW, actionSequence: -1 },
+    constructorValues: { modificationTime: NOW },
     // modificationTime is given explicitly: the MySQL column also has ON UPDATE CURRENT_TIMESTAMP.
     update: { actionRequest: "uninstall", installationStatus: "unknown", modificationTime: "2024-06-01 00:00:00" },
     identDict: { productId: PRODUCT_ID, productType: "LocalbootProduct", clientId: CLIENT_ID },

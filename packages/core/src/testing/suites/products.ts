@@ -96,6 +96,20 @@ export function productsSuite(getBackend: GetBackend): void {
     expect(p?.actionSequence).toBe(-1);
   });
 
+  it("ProductOnClient updates without modificationTime set it to now (ON UPDATE CURRENT_TIMESTAMP)", async () => {
+    const b = getBackend();
+    await b.host_insertObject(opsiClient());
+    await b.productOnClient_insertObject(productOnClient({ modificationTime: "2020-01-01 00:00:00" }));
+    const [one] = (await b.productOnClient_getObjects()) as Dict[];
+    expect(one?.modificationTime).toBe("2020-01-01 00:00:00");
+    await b.productOnClient_updateObject(productOnClient({ modificationTime: null, actionRequest: "setup" }));
+    const [two] = (await b.productOnClient_getObjects()) as Dict[];
+    expect(String(two?.modificationTime) > "2020-01-01 00:00:00").toBe(true);
+    await b.productOnClient_updateObjects([productOnClient({ modificationTime: "2021-02-03 04:05:06", actionRequest: "none" })]);
+    const [three] = (await b.productOnClient_getObjects()) as Dict[];
+    expect(three?.modificationTime).toBe("2021-02-03 04:05:06");
+  });
+
   it("ProductOnClient actionProgress is truncated to 250 characters", async () => {
     const b = getBackend();
     await b.host_insertObject(opsiClient());
