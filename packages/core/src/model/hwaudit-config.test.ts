@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BackendBadValueError, BackendConfigurationError } from "../errors.js";
+import { readSharedFixture } from "../testing/shared-fixtures.js";
 import { expandLocale, HardwareAuditConfig, parseHwauditConf, parseProperties } from "./hwaudit-config.js";
 import { decodeObject, identString, toWire } from "./object.js";
 
-const fixture = (name: string) => readFileSync(new URL(`../../../../../shared/fixtures/hwaudit/${name}`, import.meta.url), "utf8");
+const fixture = (name: string) => readSharedFixture(`hwaudit/${name}`);
 
 const conf = HardwareAuditConfig.fromConf(fixture("opsihwaudit.conf"));
 const json = HardwareAuditConfig.fromJson(fixture("opsihwaudit.json"));

@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { readSharedFixture } from "../testing/shared-fixtures.js";
 import { parseHwauditConf } from "./hwaudit-config.js";
 import { defaultHardwareAuditConfig } from "./hwaudit-default.js";
 import { DEFAULT_HARDWARE_CLASSES } from "./hwaudit-default-classes.js";
 
-const conf = readFileSync(new URL("../../../../../shared/fixtures/hwaudit/opsihwaudit.conf", import.meta.url), "utf8");
+const conf = readSharedFixture("hwaudit/opsihwaudit.conf");
 
 describe("defaultHardwareAuditConfig", () => {
   it("embeds exactly the classes of opsi's default opsihwaudit.conf", () => {

@@ -3,8 +3,9 @@
  * Builders of valid sample objects for every opsi class, in normalised wire form (what a backend
  * reads back, apart from the documented read-back rules), plus the real hardware-audit fixture.
  */
-import { readFileSync } from "node:fs";
+
 import type { Dict } from "./assertions.js";
+import { readSharedFixture } from "./shared-fixtures.js";
 
 /** A client id used throughout the suite. */
 export const CLIENT_ID = "client1.opsi.test";
@@ -521,14 +522,12 @@ export function auditHardwareOnHost(overrides: Dict = {}): Dict {
   };
 }
 
-const HWAUDIT_FIXTURE = new URL("../../../../../shared/fixtures/hwaudit/audithardwareonhost.json", import.meta.url);
-
 /**
  * The AuditHardwareOnHost objects of a real client inventory (`shared/fixtures/hwaudit`), read from disk.
  * @example const objs = hardwareAuditFixture(); objs.length // 46
  */
 export function hardwareAuditFixture(): Dict[] {
-  const data: unknown = JSON.parse(readFileSync(HWAUDIT_FIXTURE, "utf8"));
-  if (!Array.isArray(data)) throw new Error(`${HWAUDIT_FIXTURE.pathname} is not a JSON list`);
+  const data: unknown = JSON.parse(readSharedFixture("hwaudit/audithardwareonhost.json"));
+  if (!Array.isArray(data)) throw new Error("hwaudit/audithardwareonhost.json is not a JSON list");
   return data as Dict[];
 }

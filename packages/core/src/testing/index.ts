@@ -6,3 +6,4 @@
 export type { Dict, GetBackend } from "./assertions.js";
 export { type DescribeBackendOptions, describeBackend } from "./describe-backend.js";
 export * from "./fixtures.js";
+export * from "./shared-fixtures.js";
