@@ -59,7 +59,7 @@ class LiteralParser {
     throw new BackendConfigurationError(`Invalid hwaudit config at line ${line}: ${msg}`);
   }
 
-  private skip(): void {
+  private skipWhitespace(): void {
     const t = this.text;
     while (this.pos < t.length) {
       const c = t[this.pos];
@@ -72,20 +72,20 @@ class LiteralParser {
   }
 
   atEnd(): boolean {
-    this.skip();
+    this.skipWhitespace();
     return this.pos >= this.text.length;
   }
 
   /** Reads a statement: `global NAME` or `NAME = <literal>`. */
   statement(): { name: string; value: unknown } | null {
-    this.skip();
+    this.skipWhitespace();
     const ident = this.identifier();
     if (ident === "global") {
-      this.skip();
+      this.skipWhitespace();
       this.identifier();
       return null;
     }
-    this.skip();
+    this.skipWhitespace();
     if (this.text[this.pos] !== "=") this.fail(`expected '=' after ${ident}`);
     this.pos++;
     return { name: ident, value: this.value() };
@@ -99,7 +99,7 @@ class LiteralParser {
   }
 
   value(): unknown {
-    this.skip();
+    this.skipWhitespace();
     const c = this.text[this.pos];
     if (c === "[" || c === "(") return this.list(c === "[" ? "]" : ")");
     if (c === "{") return this.dict();
@@ -120,13 +120,13 @@ class LiteralParser {
     this.pos++;
     const out: unknown[] = [];
     for (;;) {
-      this.skip();
+      this.skipWhitespace();
       if (this.text[this.pos] === close) {
         this.pos++;
         return out;
       }
       out.push(this.value());
-      this.skip();
+      this.skipWhitespace();
       if (this.text[this.pos] === ",") this.pos++;
       else if (this.text[this.pos] !== close) this.fail(`expected ',' or '${close}'`);
     }
@@ -136,18 +136,18 @@ class LiteralParser {
     this.pos++;
     const out: Record<string, unknown> = {};
     for (;;) {
-      this.skip();
+      this.skipWhitespace();
       if (this.text[this.pos] === "}") {
         this.pos++;
         return out;
       }
       const key = this.value();
       if (typeof key !== "string") this.fail("dict keys must be strings");
-      this.skip();
+      this.skipWhitespace();
       if (this.text[this.pos] !== ":") this.fail("expected ':'");
       this.pos++;
       out[key] = this.value();
-      this.skip();
+      this.skipWhitespace();
       if (this.text[this.pos] === ",") this.pos++;
       else if (this.text[this.pos] !== "}") this.fail("expected ',' or '}'");
     }
@@ -158,7 +158,7 @@ class LiteralParser {
     let out = this.string();
     for (;;) {
       const save = this.pos;
-      this.skip();
+      this.skipWhitespace();
       const c = this.text[this.pos];
       if (c === '"' || c === "'") out += this.string();
       else {
