@@ -30,4 +30,10 @@ export interface SqlDialect {
   createTableSql(table: TableDef): string[];
   /** Classifies a driver error. */
   classifyError(err: unknown): SqlErrorKind;
+  /**
+   * Appended to a SELECT (inside a transaction) whose rows the transaction merges and writes
+   * back, so a concurrent transaction cannot change them in between (a lost update): MySQL
+   * `" FOR UPDATE"`; SQLite `""`, because `BEGIN IMMEDIATE` already serialises writers.
+   */
+  readonly lockingReadSuffix: string;
 }

@@ -281,7 +281,12 @@ export const OPSI_TABLES: readonly TableDef[] = [
   },
   {
     name: "PRODUCT_PROPERTY_STATE",
-    columns: [col("productId", varchar(255), true), col("propertyId", varchar(200), true), col("objectId", varchar(255), true), col("values", text)],
+    columns: [
+      col("productId", varchar(255), true),
+      col("propertyId", varchar(200), true),
+      col("objectId", varchar(255), true),
+      col("values", text),
+    ],
     primaryKey: ["productId", "propertyId", "objectId"],
     indexes: [{ name: "index_product_property_state_objectId", columns: ["objectId"] }],
     foreignKeys: [],
@@ -388,7 +393,13 @@ export const OPSI_TABLES: readonly TableDef[] = [
     primaryKey: ["softwareLicenseId", "licensePoolId"],
     indexes: [{ name: "licensePoolId", columns: ["licensePoolId"] }],
     foreignKeys: [
-      fk("FK_SOFTWARE_LICENSE_TO_LICENSE_POOL_SOFTWARE_LICENSE", ["softwareLicenseId"], "SOFTWARE_LICENSE", ["softwareLicenseId"], "RESTRICT"),
+      fk(
+        "FK_SOFTWARE_LICENSE_TO_LICENSE_POOL_SOFTWARE_LICENSE",
+        ["softwareLicenseId"],
+        "SOFTWARE_LICENSE",
+        ["softwareLicenseId"],
+        "RESTRICT",
+      ),
       fk("FK_SOFTWARE_LICENSE_TO_LICENSE_POOL_LICENSE_POOL", ["licensePoolId"], "LICENSE_POOL", ["licensePoolId"], "RESTRICT"),
     ],
   },

@@ -22,7 +22,6 @@ import {
 import { type ObjectPrefix, PREFIXES, type PrefixObject, prefixAttributes } from "../model/registry.js";
 import type { BackendCore, BackendCrud, ObjectInput, ObjectsInput } from "./Backend.js";
 import { cascadeDelete, checkRestrict } from "./memory/cascades.js";
-import { applyColumnDefaults } from "./memory/column-defaults.js";
 import { cloneRow, projectRow } from "./memory/copy.js";
 import { checkForeignKeys } from "./memory/foreign-keys.js";
 import { type HardwarePrefix, HOST_HARDWARE_FIXED, hardwareSelections } from "./memory/hardware-filter.js";
@@ -33,7 +32,7 @@ import { rowsByIndex, selectRows } from "./memory/select.js";
 import type { Row } from "./memory/table.js";
 import { atomically, type UndoLog } from "./memory/undo-log.js";
 import { type BackendExtensions, installBackendMethods } from "./methods.js";
-import { mergeUpdate, toStorableClass, toStoredForm } from "./write-rules.js";
+import { applyColumnDefaults, mergeUpdate, toStorableClass, toStoredForm } from "./write-rules.js";
 
 /** Options of {@link MemoryBackend}. */
 export interface MemoryBackendOptions {

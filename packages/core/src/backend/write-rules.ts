@@ -1,8 +1,8 @@
 /**
  * @module backend/write-rules
  * Rules every storage applies on write so that all backends read back the same objects as opsi's
- * MySQL backend: concrete types, values that are not persisted, "" written as NULL, and the merge
- * of partial updates.
+ * MySQL backend: concrete types, values that are not persisted, "" written as NULL, the DB column
+ * defaults of objects created by `_updateObjects`, and the merge of partial updates.
  */
 import { BackendBadValueError } from "../errors.js";
 import type { OpsiObject } from "../model/classes.js";
@@ -99,4 +99,41 @@ export function mergeUpdate<P extends ObjectPrefix>(
   }
   // Decoding again re-runs the value-list rules on the merged lists (defaults ⊆ possible, multiValue).
   return toStoredForm(decodeObject(prefix, merged, ctx)) as PrefixObject<P>;
+}
+
+type ColumnDefaults = Readonly<Record<string, () => unknown>>;
+
+const now = (): string => timestamp();
+
+/**
+ * The defaults MySQL applies to NOT NULL columns an `INSERT` leaves out (opsi schema v13):
+ * `_updateObjects` creates missing objects from the given attributes only (no `setDefaults()`),
+ * so these are all they get. Timestamps are local time like every opsi timestamp.
+ */
+export const COLUMN_DEFAULTS: { readonly [P in ObjectPrefix]?: ColumnDefaults } = {
+  productOnClient: { installationStatus: () => "not_installed", actionRequest: () => "none", modificationTime: now },
+  config: { editable: () => true, multiValue: () => false },
+  productProperty: { editable: () => true, multiValue: () => false },
+  product: { name: () => "", licenseRequired: () => false, priority: () => 0 },
+  productOnDepot: { locked: () => false },
+  softwareLicense: { maxInstallations: () => 1 },
+  auditSoftwareOnClient: { firstseen: now, lastseen: now, usageFrequency: () => -1, state: () => 1 },
+  auditHardwareOnHost: { firstseen: now, lastseen: now, state: () => 1 },
+};
+
+/**
+ * Fills the column defaults of a prefix into `null` attributes (returns a new object if needed).
+ * @example applyColumnDefaults("productOnClient", poc).installationStatus // "not_installed" if unset
+ */
+export function applyColumnDefaults<T extends Readonly<Record<string, unknown>>>(prefix: ObjectPrefix, obj: T): T {
+  const defaults = COLUMN_DEFAULTS[prefix];
+  if (!defaults) return obj;
+  let out: Record<string, unknown> | undefined;
+  for (const [key, make] of Object.entries(defaults)) {
+    if (obj[key] === null || obj[key] === undefined) {
+      out ??= { ...obj };
+      out[key] = make();
+    }
+  }
+  return (out as T | undefined) ?? obj;
 }
