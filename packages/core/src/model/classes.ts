@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { BackendBadValueError } from "../errors.js";
-import { fixed, lenient, opt, req } from "./fields.js";
+import { field, fixed, lenient, opt, req, withPost } from "./fields.js";
 import {
   forceActionRequest,
   forceActionResult,
@@ -69,10 +69,10 @@ const hardwareAddress = () =>
 /** `Host.setSystemUUID`; an empty string is kept as "" (written as NULL by SQL backends). */
 const systemUUID = () => opt((v) => (v === "" ? "" : forceUUIDString(v)));
 /** `forceLanguageCode` or "" for audit software idents. */
-const languageOrEmpty = () => z.unknown().transform((v) => (v ? forceLanguageCode(v) : ""));
-const architectureOrEmpty = () => z.unknown().transform((v) => (v ? forceArchitecture(v) : ""));
+const languageOrEmpty = () => field((v) => (v ? forceLanguageCode(v) : ""));
+const architectureOrEmpty = () => field((v) => (v ? forceArchitecture(v) : ""));
 /** Lowercased version string, "" when empty (audit software idents). */
-const lowerOrEmpty = () => z.unknown().transform((v) => (v === null || v === undefined || v === "" ? "" : forceStringLower(v)));
+const lowerOrEmpty = () => field((v) => (v === null || v === undefined || v === "" ? "" : forceStringLower(v)));
 
 // ---------------------------------------------------------------- hosts
 
@@ -153,10 +153,11 @@ function withConfigValues<T extends { possibleValues: unknown[] | null; defaultV
 
 const rawValue = (v: unknown): unknown => v;
 
-export const Config = z.object({ type: z.literal("Config"), ...configFields }).transform((o) => withConfigValues(o, rawValue));
-export const UnicodeConfig = z
-  .object({ type: z.literal("UnicodeConfig"), ...configFields })
-  .transform((o) => ({ ...withConfigValues(o, forceString), description: o.description ?? "" }));
+export const Config = withPost(z.object({ type: z.literal("Config"), ...configFields }), (o) => withConfigValues(o, rawValue));
+export const UnicodeConfig = withPost(z.object({ type: z.literal("UnicodeConfig"), ...configFields }), (o) => ({
+  ...withConfigValues(o, forceString),
+  description: o.description ?? "",
+}));
 
 function boolDefaults(values: unknown[] | null, what: string): boolean[] | null {
   if (values === null) return null;
@@ -165,8 +166,8 @@ function boolDefaults(values: unknown[] | null, what: string): boolean[] | null 
   return defaults;
 }
 
-export const BoolConfig = z
-  .object({
+export const BoolConfig = withPost(
+  z.object({
     type: z.literal("BoolConfig"),
     id: req(forceConfigId),
     description: str(),
@@ -174,8 +175,9 @@ export const BoolConfig = z
     defaultValues: anyList(),
     editable: fixed(false),
     multiValue: fixed(false),
-  })
-  .transform((o) => ({ ...o, possibleValues: [false, true], defaultValues: boolDefaults(o.defaultValues, "Bool config") }));
+  }),
+  (o) => ({ ...o, possibleValues: [false, true], defaultValues: boolDefaults(o.defaultValues, "Bool config") }),
+);
 
 export const ConfigState = z.object({
   type: z.literal("ConfigState"),
@@ -213,7 +215,7 @@ export const NetbootProduct = z.object({
   type: z.literal("NetbootProduct"),
   ...productFields,
   userLoginScript: fixed(null),
-  pxeConfigTemplate: z.unknown().transform((v) => (v ? forceString(v) : null)),
+  pxeConfigTemplate: field((v) => (v ? forceString(v) : null)),
 });
 
 const propertyFields = {
@@ -228,14 +230,14 @@ const propertyFields = {
   multiValue: bool(),
 };
 
-export const ProductProperty = z
-  .object({ type: z.literal("ProductProperty"), ...propertyFields })
-  .transform((o) => withConfigValues(o, rawValue));
-export const UnicodeProductProperty = z
-  .object({ type: z.literal("UnicodeProductProperty"), ...propertyFields })
-  .transform((o) => withConfigValues(o, forceString));
-export const BoolProductProperty = z
-  .object({
+export const ProductProperty = withPost(z.object({ type: z.literal("ProductProperty"), ...propertyFields }), (o) =>
+  withConfigValues(o, rawValue),
+);
+export const UnicodeProductProperty = withPost(z.object({ type: z.literal("UnicodeProductProperty"), ...propertyFields }), (o) =>
+  withConfigValues(o, forceString),
+);
+export const BoolProductProperty = withPost(
+  z.object({
     type: z.literal("BoolProductProperty"),
     productId: req(forceProductId),
     productVersion: req(forceProductVersion),
@@ -246,8 +248,9 @@ export const BoolProductProperty = z
     defaultValues: anyList(),
     editable: fixed(false),
     multiValue: fixed(false),
-  })
-  .transform((o) => ({ ...o, possibleValues: [false, true], defaultValues: boolDefaults(o.defaultValues, "Bool product property") }));
+  }),
+  (o) => ({ ...o, possibleValues: [false, true], defaultValues: boolDefaults(o.defaultValues, "Bool product property") }),
+);
 
 export const ProductDependency = z.object({
   type: z.literal("ProductDependency"),
@@ -287,7 +290,7 @@ export const ProductOnClient = z.object({
   productVersion: opt(forceProductVersion),
   packageVersion: opt(forcePackageVersion),
   modificationTime: ts(),
-  actionSequence: z.unknown().transform((v) => (v === null || v === undefined ? -1 : forceInt(v))),
+  actionSequence: field((v) => (v === null || v === undefined ? -1 : forceInt(v))),
 });
 
 export const ProductPropertyState = z.object({

@@ -1,7 +1,18 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BackendBadValueError } from "../errors.js";
-import { applyDefaults, decodeObject, decodeObjects, getIdent, identString, parseIdentReturnType, toWire } from "./object.js";
-import { classAttributes, OBJECT_PREFIXES, PREFIXES } from "./registry.js";
+import { CLASS_SCHEMAS, type ClassName } from "./classes.js";
+import {
+  applyDefaults,
+  decodeObject,
+  decodeObjects,
+  decodeObjectWithZod,
+  getIdent,
+  identString,
+  parseIdentReturnType,
+  toWire,
+} from "./object.js";
+import { classAttributes, OBJECT_PREFIXES, PREFIXES, prefixOfClass } from "./registry.js";
 
 const bad = (fn: () => unknown, attr: string) => {
   try {
@@ -178,5 +189,72 @@ describe("defaults, idents and wire form", () => {
     }
     expect(classAttributes("OpsiDepotserver")).toContain("workbenchRemoteUrl");
     expect(classAttributes("LocalbootProduct")).not.toContain("pxeConfigTemplate");
+  });
+});
+
+describe("fast decode path", () => {
+  const POOL: unknown[] = [
+    null,
+    undefined,
+    "",
+    "x",
+    "PC1.Dom.TLD",
+    "pc1.dom.tld",
+    "08-00-27-AA-BB-CC",
+    "10.0.0.1",
+    "::ffff:10.0.0.5",
+    "10.0.0.0/8",
+    "2024-01-02 03:04:05",
+    "20240102",
+    "setup",
+    "undefined",
+    "installed",
+    "LocalbootProduct",
+    "netboot",
+    "HostGroup",
+    "de_de",
+    "x64",
+    "1.0",
+    "abcdef0123456789abcdef0123456789",
+    "webdavs://d.dom.tld:4447/depot",
+    "6f9619ff-8b86-d011-b42d-00c04fc964ff",
+    "before",
+    "true",
+    0,
+    1,
+    -5,
+    250,
+    true,
+    false,
+    ["a", "b", "a"],
+    [true],
+    [1, "1"],
+    { nested: 1 },
+  ];
+  const classes = Object.keys(CLASS_SCHEMAS).filter((c) => c !== "AuditHardware" && c !== "AuditHardwareOnHost") as ClassName[];
+
+  it("agrees with the zod schemas on valid and invalid input for every class", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...classes),
+        fc.array(fc.nat({ max: POOL.length - 1 }), { minLength: 25, maxLength: 25 }),
+        (cls, picks) => {
+          const prefix = prefixOfClass(cls);
+          const dict: Record<string, unknown> = { type: cls };
+          classAttributes(cls).forEach((attr, i) => {
+            dict[attr] = POOL[picks[i % picks.length] ?? 0];
+          });
+          const run = (fn: () => unknown) => {
+            try {
+              return { ok: fn() };
+            } catch (err: unknown) {
+              return { err: (err as Error).message };
+            }
+          };
+          expect(run(() => decodeObject(prefix, dict))).toEqual(run(() => decodeObjectWithZod(prefix, dict)));
+        },
+      ),
+      { numRuns: 3000, seed: 42 },
+    );
   });
 });
