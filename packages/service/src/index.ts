@@ -1,0 +1,100 @@
+/**
+ * @module @opsi-ts/service
+ * The HTTPS service kit of opsi-ts: TLS/CA, router and server, sessions, authentication,
+ * maintenance mode, and the contracts shared with ACL and RPC.
+ */
+
+// Authentication
+export {
+  type AuthAttempt,
+  Authenticator,
+  type AuthenticatorOptions,
+  type AuthOutcome,
+  callerContextOf,
+  identityOf,
+} from "./auth/Authenticator.js";
+export { BruteForceGuard, type BruteForceOptions } from "./auth/BruteForceGuard.js";
+export { type BasicCredentials, parseBasicAuth } from "./auth/basic.js";
+export { type FailureCounter, MemoryFailureCounter, type MemoryFailureCounterOptions } from "./auth/FailureCounter.js";
+export { HARDWARE_ADDRESS_PREFIX, HARDWARE_ADDRESS_RE, HOST_ID_RE, isHostLoginName, SYSTEM_UUID_PREFIX } from "./auth/host-login.js";
+export { defaultUserFile, JsonFileUserStore, type JsonFileUserStoreOptions } from "./auth/JsonFileUserStore.js";
+export {
+  type AuthMiddlewareOptions,
+  applySessionToResponse,
+  authenticateRequest,
+  createAuthMiddleware,
+  ensureSession,
+  requestSessionId,
+} from "./auth/middleware.js";
+export {
+  burnPasswordCheck,
+  DEFAULT_SCRYPT_PARAMS,
+  hashPassword,
+  isPasswordHash,
+  type ScryptParams,
+  verifyPassword,
+} from "./auth/password-hash.js";
+export { type AuthRouteOptions, registerAuthRoutes } from "./auth/routes.js";
+export type { SecondFactor } from "./auth/SecondFactor.js";
+export { checkNewPassword, normalizeGroups, normalizeUsername, type UserInfo, type UserStore } from "./auth/UserStore.js";
+// Contracts
+export type { ServiceEnvironment } from "./environment.js";
+// HTTP: server, router, context, errors, headers, networks
+export { type AccessRole, type AccessRoleOptions, requiredAccessRole } from "./http/access-role.js";
+export { resolveClientAddress } from "./http/client-address.js";
+export { RequestContext, type RequestContextInit } from "./http/context.js";
+export { type ErrorMapping, mapError, sendError } from "./http/error-response.js";
+export { HttpError, WWW_AUTHENTICATE_BASIC } from "./http/errors.js";
+export { type GeneralHeaderOptions, generalHeaders, headerSafe, serverDate, serverHeader } from "./http/headers.js";
+export { type IpNetwork, IpNetworkList, isLoopbackAddress, normalizeIpAddress, parseIpNetwork } from "./http/ip-network.js";
+export { type Handler, type MethodSpec, type RouteMatch, Router } from "./http/router.js";
+export {
+  createServiceServer,
+  type Middleware,
+  type ServiceServer,
+  type ServiceServerOptions,
+  type TlsCredentials,
+} from "./http/server.js";
+export type { CallerContext, Identity, IdentityKind } from "./identity.js";
+// Maintenance / app state
+export {
+  type AppState,
+  AppStateInput,
+  DEFAULT_ADDRESS_EXCEPTIONS,
+  DEFAULT_MAINTENANCE_MESSAGE,
+  DEFAULT_RETRY_AFTER,
+  type MaintenanceState,
+  parseAppState,
+} from "./maintenance/AppState.js";
+export { type AppStateStore, MemoryAppStateStore } from "./maintenance/AppStateStore.js";
+export { createMaintenanceMiddleware } from "./maintenance/middleware.js";
+// Sessions
+export { isSessionId, parseSessionCookie, SESSION_COOKIE_NAME, sessionCookie } from "./session/cookie.js";
+export { MemorySessionStore, type MemorySessionStoreOptions } from "./session/MemorySessionStore.js";
+export {
+  MESSAGEBUS_IN_USE_MS,
+  newSessionData,
+  Session,
+  type SessionData,
+  type SessionHostType,
+  sessionValidityMs,
+} from "./session/Session.js";
+export { MAX_CLIENT_SESSION_LIFETIME, SessionManager, type SessionManagerOptions, type SessionRequest } from "./session/SessionManager.js";
+export type { SessionStore } from "./session/SessionStore.js";
+// TLS: opsi CA, server certificate, host certificates, /ssl routes
+export { readFileIfExists, writeFileAtomic } from "./tls/atomic-file.js";
+export {
+  type CaCertificateOptions,
+  type CertificateSans,
+  type CertificateSubject,
+  certificateSans,
+  createCaCertificate,
+  type IssueCertificateOptions,
+  issueCertificate,
+  remainingDays,
+  splitPemCertificates,
+} from "./tls/certificates.js";
+export { createHostCertificateIssuer, type HostCertificateIssuer } from "./tls/host-certificate.js";
+export { exportPrivateKeyPem, generateRsaKeyPair, loadRsaKeyPair, type RsaKeyPair } from "./tls/keys.js";
+export { registerSslRoutes, type SslRouteSource } from "./tls/routes.js";
+export { type HostCertificateOptions, type TlsCheckResult, TlsManager, type TlsManagerOptions, type TlsPaths } from "./tls/TlsManager.js";
