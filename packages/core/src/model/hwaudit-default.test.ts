@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readSharedFixture } from "../testing/shared-fixtures.js";
 import { parseHwauditConf } from "./hwaudit-config.js";
-import { defaultHardwareAuditConfig } from "./hwaudit-default.js";
+import { defaultHardwareAuditConfig, defaultHardwareAuditLocales } from "./hwaudit-default.js";
 import { DEFAULT_HARDWARE_CLASSES } from "./hwaudit-default-classes.js";
 
 const conf = readSharedFixture("hwaudit/opsihwaudit.conf");
@@ -62,5 +62,13 @@ describe("defaultHardwareAuditConfig", () => {
 
   it("returns one shared instance", () => {
     expect(defaultHardwareAuditConfig()).toBe(defaultHardwareAuditConfig());
+  });
+});
+
+describe("defaultHardwareAuditLocales", () => {
+  it("embeds opsi's de, en and fr locale files unchanged", () => {
+    const locales = defaultHardwareAuditLocales();
+    expect([...locales.keys()].sort()).toEqual(["de", "en", "fr"]);
+    for (const lang of ["de", "en", "fr"]) expect(locales.get(lang)).toBe(readSharedFixture(`hwaudit/hwaudit_${lang}.properties`));
   });
 });
