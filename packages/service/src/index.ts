@@ -4,6 +4,10 @@
  * maintenance mode, and the contracts shared with ACL and RPC.
  */
 
+export { AccessControl, aclMethodName } from "./acl/access-control.js";
+export { type Ace, type AceType, aceAllowsAttribute, onlySelf } from "./acl/ace.js";
+export { type AclParseOptions, compileMethodRegex, parseAclConf } from "./acl/acl-file.js";
+export { ProtectedBackend, SELF_RULES } from "./acl/protected-backend.js";
 // Authentication
 export {
   type AuthAttempt,
@@ -37,8 +41,11 @@ export {
 export { type AuthRouteOptions, registerAuthRoutes } from "./auth/routes.js";
 export type { SecondFactor } from "./auth/SecondFactor.js";
 export { checkNewPassword, normalizeGroups, normalizeUsername, type UserInfo, type UserStore } from "./auth/UserStore.js";
+export { LZ4_FRAME, type RpcCaller, type RpcRouteOptions, registerRpcRoute } from "./endpoint/rpc-route.js";
 // Contracts
 export type { ServiceEnvironment } from "./environment.js";
+export * from "./events/change-events.js";
+export { EventingBackend, emitChangeEvents } from "./events/eventing-backend.js";
 // HTTP: server, router, context, errors, headers, networks
 export { type AccessRole, type AccessRoleOptions, requiredAccessRole } from "./http/access-role.js";
 export { resolveClientAddress } from "./http/client-address.js";
@@ -68,6 +75,11 @@ export {
 } from "./maintenance/AppState.js";
 export { type AppStateStore, MemoryAppStateStore } from "./maintenance/AppStateStore.js";
 export { createMaintenanceMiddleware } from "./maintenance/middleware.js";
+export { DEFAULT_LOG_LIMITS, type LogLimits, type MethodSettings } from "./methods/context.js";
+export { type BlowfishCipher, type CredentialsStore, FileCredentialsStore, nodeBlowfishCipher } from "./methods/credentials-store.js";
+export { END_SESSION, EndSession, isEndSession, OPSI_MODULE_IDS } from "./methods/general.js";
+export { IMPLEMENTED_METHODS, notImplementedMethods } from "./methods/handlers.js";
+export { createRpcDispatcher, type RpcDispatcher, type RpcDispatcherOptions, type RpcLogger } from "./rpc/dispatcher.js";
 // Sessions
 export { isSessionId, parseSessionCookie, SESSION_COOKIE_NAME, sessionCookie } from "./session/cookie.js";
 export { MemorySessionStore, type MemorySessionStoreOptions } from "./session/MemorySessionStore.js";
@@ -81,6 +93,7 @@ export {
 } from "./session/Session.js";
 export { MAX_CLIENT_SESSION_LIFETIME, SessionManager, type SessionManagerOptions, type SessionRequest } from "./session/SessionManager.js";
 export type { SessionStore } from "./session/SessionStore.js";
+export { ensureServerSetup, type ServerSetupOptions, type ServerSetupReport, serverIdFromHostname } from "./setup/server-setup.js";
 // TLS: opsi CA, server certificate, host certificates, /ssl routes
 export { readFileIfExists, writeFileAtomic } from "./tls/atomic-file.js";
 export {

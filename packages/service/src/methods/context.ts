@@ -1,0 +1,60 @@
+/** @module methods/context What an RPC method implementation gets: the caller, its protected backend view and the server environment. */
+import type { BackendCore, BoundParams, HardwareClassConfig } from "@opsi-ts/core";
+import type { AccessControl } from "../acl/access-control.js";
+import type { Ace } from "../acl/ace.js";
+import type { ServiceEnvironment } from "../environment.js";
+import type { ChangeEvents } from "../events/change-events.js";
+import type { CallerContext, Identity } from "../identity.js";
+import type { CredentialsStore } from "./credentials-store.js";
+
+/** Log file limits of `log_write`/`log_read` (opsiconfd `max-log-size`, `keep-rotated-logs`). */
+export interface LogLimits {
+  /** Rotate when a file would grow beyond this many MB (default 5). */
+  readonly maxLogSizeMb: number;
+  /** Numbered rotated copies to keep (default 1). */
+  readonly keepRotatedLogs: number;
+  /** Bytes accepted per write; larger data is cut at the last newline (default 10 000 000). */
+  readonly writeLimitBytes: number;
+}
+
+/** Defaults of {@link LogLimits} (opsiconfd 4.3). */
+export const DEFAULT_LOG_LIMITS: LogLimits = { maxLogSizeMb: 5, keepRotatedLogs: 1, writeLimitBytes: 10_000_000 };
+
+/** Settings of the method layer that are not part of {@link ServiceEnvironment}. */
+export interface MethodSettings {
+  readonly logLimits: LogLimits;
+  /**
+   * The raw hwaudit class list (VIRTUAL classes included), used to inherit locale labels exactly
+   * like opsiconfd; without it labels of inherited attributes are looked up under the classes'
+   * `Super` names and any non-STRUCTURAL class.
+   */
+  readonly hardwareAuditClasses: readonly HardwareClassConfig[] | undefined;
+  /** Username of the depot user (`user_getCredentials` default, opsi.conf `[depot_user] username`). */
+  readonly depotUser: string;
+  /** Resolves the caller's domain by reverse DNS (`getDomain`); null when unknown. */
+  readonly reverseLookup: (address: string) => Promise<string | null>;
+  /** Returns the ids of hosts connected to the message bus, or undefined when there is no bus. */
+  readonly messagebusConnectedIds: ((hostIds: readonly string[] | null) => Promise<string[]>) | undefined;
+}
+
+/** What a method implementation runs with. */
+export interface MethodContext {
+  readonly caller: CallerContext;
+  readonly identity: Identity;
+  /** The caller's ACL-enforcing view; writes emit change events. */
+  readonly backend: BackendCore;
+  /** The unprotected backend (writes emit events), for the lookups opsi does without ACL. */
+  readonly internal: BackendCore;
+  readonly environment: ServiceEnvironment;
+  readonly acl: AccessControl;
+  readonly events: ChangeEvents;
+  readonly credentials: CredentialsStore | undefined;
+  readonly settings: MethodSettings;
+  /** The caller's ACEs for a method name, or `OpsiServicePermissionError`. */
+  require(method: string): Ace[];
+  /** Calls another RPC method for the same caller (named arguments; its name ACL applies). */
+  call(method: string, params?: Readonly<Record<string, unknown>>): Promise<unknown>;
+}
+
+/** A method implementation: bound params in, JSON-ready result out. */
+export type MethodHandler = (ctx: MethodContext, params: BoundParams) => Promise<unknown>;

@@ -1,0 +1,71 @@
+/** @module methods/not-implemented The methods whose capability opsi-ts does not have yet, each answering `BackendNotImplementedError` naming what is missing. */
+import { BackendNotImplementedError, RPC_METHODS } from "@opsi-ts/core";
+import type { MethodHandler } from "./context.js";
+
+/** Capability per method-name prefix (first match wins). */
+const CAPABILITY_BY_PREFIX: readonly (readonly [string, string])[] = [
+  ["depot_acquireTransferSlot", "transfer slots of depots (shared app state)"],
+  ["depot_releaseTransferSlot", "transfer slots of depots (shared app state)"],
+  ["depot_listTransferSlot", "transfer slots of depots (shared app state)"],
+  ["depot_installPackage", "package management on depots"],
+  ["depot_uninstallPackage", "package management on depots"],
+  ["depot_createPackageContentFile", "package management on depots"],
+  ["depot_createMd5SumFile", "depot file access"],
+  ["depot_createZsyncFile", "depot file access"],
+  ["depot_getMD5Sum", "depot file access"],
+  ["depot_getDiskSpaceUsage", "depot file access"],
+  ["depot_librsync", "librsync on depot files"],
+  ["depot_getHostRSAPublicKey", "the depot's SSH host key"],
+  ["workbench_", "package building on the workbench"],
+  ["network_sendBroadcast", "network broadcasts from the depot"],
+  ["hostControlSafe_", "host control (message bus / opsiclientd connections)"],
+  ["hostControl_", "host control (message bus / opsiclientd connections)"],
+  ["powerOnHost", "host control (Wake-on-LAN)"],
+  ["dhcpd_", "DHCP server integration"],
+  ["opsipxeconfd_", "opsipxeconfd (netboot) integration"],
+  ["service_", "service administration (health check, backup, app state, configuration)"],
+  ["SSHCommand_", "configed server commands (SSH command store)"],
+  ["driver_", "driver integration"],
+  ["updateWIMConfig", "reading WIM images of a depot"],
+  ["getKioskProductInfosForClient", "the opsi kiosk (software on demand)"],
+  ["getDepotSelectionAlgorithm", "dynamic depot selection"],
+  ["config_updateMessageOfTheDay", "message of the day (message bus)"],
+  ["user_updateMultiFactorAuth", "multi-factor authentication (TOTP)"],
+  ["licenseOnClient_getOrCreateObject", "automatic license assignment"],
+  ["getAndAssignSoftwareLicenseKey", "automatic license assignment"],
+  ["getOrCreateSoftwareLicenseUsage_hash", "automatic license assignment"],
+  ["getLicenseKey", "automatic license assignment"],
+  ["deleteSoftwareLicenseUsage", "automatic license assignment"],
+  ["getMD5Sum", "depot file access"],
+  ["librsyncSignature", "librsync on depot files"],
+  ["getDiskSpaceUsage", "depot file access"],
+  ["getHostRSAPublicKey", "the depot's SSH host key"],
+];
+
+/**
+ * The sentence a not-implemented method answers with, e.g. "depot_installPackage needs package
+ * management on depots, not available in this opsi-ts build".
+ * @example notImplementedMessage("dhcpd_updateHost")
+ */
+export function notImplementedMessage(method: string): string {
+  if (method === "setRights") {
+    return "setRights runs opsi-set-rights through sudo on any path; opsi-ts does not expose it";
+  }
+  const capability = CAPABILITY_BY_PREFIX.find(([prefix]) => method.startsWith(prefix))?.[1];
+  if (capability) return `${method} needs ${capability}, not available in this opsi-ts build`;
+  const alternative = RPC_METHODS.get(method)?.alternativeMethod;
+  return alternative
+    ? `${method} is not available in this opsi-ts build; use ${alternative}`
+    : `${method} is not available in this opsi-ts build`;
+}
+
+/**
+ * The handler of a method without implementation: always `BackendNotImplementedError`.
+ * @example await notImplementedHandler("depot_installPackage")(ctx, params) // throws
+ */
+export function notImplementedHandler(method: string): MethodHandler {
+  const message = notImplementedMessage(method);
+  return async () => {
+    throw new BackendNotImplementedError(message);
+  };
+}
