@@ -7,6 +7,7 @@
 export { AccessControl, aclMethodName } from "./acl/access-control.js";
 export { type Ace, type AceType, aceAllowsAttribute, onlySelf } from "./acl/ace.js";
 export { type AclParseOptions, compileMethodRegex, parseAclConf } from "./acl/acl-file.js";
+export { DEFAULT_ACL_CONF } from "./acl/default-acl.js";
 export { ProtectedBackend, SELF_RULES } from "./acl/protected-backend.js";
 // Authentication
 export {
@@ -41,6 +42,7 @@ export {
 export { type AuthRouteOptions, registerAuthRoutes } from "./auth/routes.js";
 export type { SecondFactor } from "./auth/SecondFactor.js";
 export { checkNewPassword, normalizeGroups, normalizeUsername, type UserInfo, type UserStore } from "./auth/UserStore.js";
+export { type ConfigServer, type ConfigServerSettings, createConfigServer, OPSI_VERSION } from "./config-server.js";
 export { LZ4_FRAME, type RpcCaller, type RpcRouteOptions, registerRpcRoute } from "./endpoint/rpc-route.js";
 // Contracts
 export type { ServiceEnvironment } from "./environment.js";
@@ -93,6 +95,7 @@ export {
 } from "./session/Session.js";
 export { MAX_CLIENT_SESSION_LIFETIME, SessionManager, type SessionManagerOptions, type SessionRequest } from "./session/SessionManager.js";
 export type { SessionStore } from "./session/SessionStore.js";
+export { ensureInitialAdmin, type InitialAdminResult } from "./setup/initial-admin.js";
 export { ensureServerSetup, type ServerSetupOptions, type ServerSetupReport, serverIdFromHostname } from "./setup/server-setup.js";
 // TLS: opsi CA, server certificate, host certificates, /ssl routes
 export { readFileIfExists, writeFileAtomic } from "./tls/atomic-file.js";

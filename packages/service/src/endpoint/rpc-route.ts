@@ -4,14 +4,14 @@
  * both ways, JSON-RPC 1.0/2.0 and batches, executed sequentially through the dispatcher.
  */
 import {
-  type JsonRpcResponse,
-  type Lz4Codec,
   decodeBody,
   encodeBody,
   invalidRequestResponse,
+  type JsonRpcResponse,
   jsonRpcError,
   jsonRpcResponseDocument,
   jsonRpcSuccess,
+  type Lz4Codec,
   negotiateRpc,
   parseJsonRpcDocument,
   toRpcError,
@@ -46,7 +46,13 @@ const RPC_RESPONSE_HEADERS = {
   "accept-encoding": "lz4,gzip",
 };
 
-function send(ctx: RequestContext, status: number, document: unknown, serialization: "json" | "msgpack", compression: ReturnType<typeof negotiateRpc>["responseCompression"]): void {
+function send(
+  ctx: RequestContext,
+  status: number,
+  document: unknown,
+  serialization: "json" | "msgpack",
+  compression: ReturnType<typeof negotiateRpc>["responseCompression"],
+): void {
   const encoded = encodeBody(document, { serialization, compression, lz4: LZ4_FRAME });
   const headers: Record<string, string> = { ...RPC_RESPONSE_HEADERS, "content-type": encoded.contentType };
   if (encoded.contentEncoding) headers["content-encoding"] = encoded.contentEncoding;
