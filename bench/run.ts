@@ -7,6 +7,7 @@ import type { BenchResult } from "./types.js";
 const modules: Record<string, () => Promise<{ run: () => Promise<BenchResult[]> }>> = {
   "memory-backend": () => import("./memory-backend.js"),
   sequencing: () => import("./sequencing.js"),
+  rpc: () => import("./rpc.js"),
   sql: () => import("./sql.js"),
 };
 
