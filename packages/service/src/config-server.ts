@@ -11,7 +11,7 @@ import { AccessControl } from "./acl/access-control.js";
 import { DEFAULT_ACL_CONF } from "./acl/default-acl.js";
 import { Authenticator } from "./auth/Authenticator.js";
 import { defaultUserFile, JsonFileUserStore } from "./auth/JsonFileUserStore.js";
-import { createAuthMiddleware } from "./auth/middleware.js";
+import { applySessionToResponse, createAuthMiddleware } from "./auth/middleware.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { registerRpcRoute } from "./endpoint/rpc-route.js";
 import type { ServiceEnvironment } from "./environment.js";
@@ -167,7 +167,10 @@ export async function createConfigServer(backend: Backend, settings: ConfigServe
   registerRpcRoute(server.router, {
     dispatcher,
     endSession: async (ctx) => {
-      if (ctx.session) await sessions.delete(ctx.session);
+      if (!ctx.session) return;
+      await sessions.delete(ctx.session);
+      // The cookie was set before the call; expire it (Max-Age=0) like /auth/logout does.
+      applySessionToResponse(ctx, sessions);
     },
   });
 

@@ -20,6 +20,7 @@ import { compressFrameSync, decompressFrameSync } from "lz4-napi";
 import type { RequestContext } from "../http/context.js";
 import type { Router } from "../http/router.js";
 import type { CallerContext } from "../identity.js";
+import { isEndSession } from "../methods/general.js";
 
 /** What the endpoint needs from the RPC layer. */
 export interface RpcCaller {
@@ -31,7 +32,7 @@ export interface RpcRouteOptions {
   readonly dispatcher: RpcCaller;
   /** Called after each request with its method and duration (metrics, logs). */
   readonly onCall?: (method: string, ms: number, failed: boolean) => void;
-  /** Called when a method asks to end the caller's session (`backend_exit`). */
+  /** Called when a method asks to end the caller's session (`backend_exit`, `exit`), before the response is sent. */
   readonly endSession?: (ctx: RequestContext) => Promise<void>;
 }
 
@@ -106,8 +107,10 @@ export function registerRpcRoute(router: Router, options: RpcRouteOptions): void
       const started = performance.now();
       try {
         const result = await options.dispatcher.call(request.method, request.params, caller);
-        if (request.method === "backend_exit") endSession = true;
-        responses.push(jsonRpcSuccess(request, result ?? null));
+        // `backend_exit` and its alias `exit` answer the END_SESSION marker; on the wire it is null.
+        const ends = isEndSession(result);
+        if (ends) endSession = true;
+        responses.push(jsonRpcSuccess(request, ends ? null : (result ?? null)));
         options.onCall?.(request.method, performance.now() - started, false);
       } catch (err: unknown) {
         if (isAdmin) ctx.log.debug({ err, method: request.method }, "rpc error");

@@ -20,6 +20,9 @@ export function registerSslRoutes(router: Router, source: SslRouteSource): void 
     ctx.send(200, source.caCertPem, { ...pem, "content-disposition": 'attachment; filename="opsi-ca-cert.pem"' });
   });
   router.get("/ssl/ca-certs.pem", (ctx) => {
-    ctx.send(200, source.caCertsPem.join(""), { ...pem, "content-disposition": 'attachment; filename="ca-certs.pem"' });
+    // The opsi CA PEM has no trailing newline: without a separator the next BEGIN line would be glued
+    // to its END line and OpenSSL would silently load only the first CA.
+    const bundle = source.caCertsPem.map((cert, i, all) => (i < all.length - 1 && !cert.endsWith("\n") ? `${cert}\n` : cert)).join("");
+    ctx.send(200, bundle, { ...pem, "content-disposition": 'attachment; filename="ca-certs.pem"' });
   });
 }
