@@ -1,15 +1,18 @@
 /** @module test/e2e-methods End-to-end tests of RPC methods through the typed `ServiceClient` (msgpack+lz4 and JSON+gzip), as opsi clients use them. */
 import { createPrivateKey, createPublicKey, randomBytes, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { RemoteRpcError } from "@opsi-ts/core";
+import { sharedPath } from "@opsi-ts/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, asDict, asDicts, DOMAIN, type E2eServer, type RecordedServiceClient, SERVER_ID, uid } from "./e2e-env.js";
 
 /** The reference interface of opsiconfd 4.3 (`backend_getInterface` of a stock server). */
 function referenceInterface(): { name: string; params: string[]; deprecated: boolean }[] {
-  const path = fileURLToPath(new URL("../../../../shared/spec/rpc-interface.json", import.meta.url));
-  return JSON.parse(readFileSync(path, "utf8")) as { name: string; params: string[]; deprecated: boolean }[];
+  return JSON.parse(readFileSync(sharedPath("spec/rpc-interface.json"), "utf8")) as {
+    name: string;
+    params: string[];
+    deprecated: boolean;
+  }[];
 }
 
 function splitPem(pem: string): { keyPem: string; certPem: string } {

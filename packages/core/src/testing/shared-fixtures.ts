@@ -24,10 +24,11 @@ function candidates(): string[] {
 let sharedDir: string | undefined;
 
 /**
- * Absolute path of a file below `shared/fixtures`; throws naming every place it looked.
- * @example readFileSync(sharedFixturePath("hwaudit/opsihwaudit.conf"), "utf8")
+ * Absolute path of a file below the shared directory (`spec/…`, `fixtures/…`, `bench/…`); throws naming
+ * every place it looked.
+ * @example readFileSync(sharedPath("spec/rpc-interface.json"), "utf8")
  */
-export function sharedFixturePath(relative: string): string {
+export function sharedPath(relative: string): string {
   if (!sharedDir) {
     const tried = candidates();
     sharedDir = tried.find((d) => existsSync(join(d, "fixtures")));
@@ -35,7 +36,15 @@ export function sharedFixturePath(relative: string): string {
       throw new Error(`shared fixtures not found (set OPSI_TS_SHARED_DIR); looked in: ${tried.join(", ")}`);
     }
   }
-  return join(sharedDir, "fixtures", relative);
+  return join(sharedDir, relative);
+}
+
+/**
+ * Absolute path of a file below `shared/fixtures`.
+ * @example readFileSync(sharedFixturePath("hwaudit/opsihwaudit.conf"), "utf8")
+ */
+export function sharedFixturePath(relative: string): string {
+  return sharedPath(join("fixtures", relative));
 }
 
 /**
