@@ -18,6 +18,7 @@ export * from "./model/forcers.js";
 export * from "./model/hwaudit-config.js";
 export * from "./model/hwaudit-default.js";
 export * from "./model/object.js";
+export * from "./model/python-literal.js";
 export * from "./model/registry.js";
 export * from "./model/values.js";
 export * from "./rpc/codec.js";
