@@ -4,6 +4,7 @@
  * opsi's default configs (opsiconfd `setup_configs`), idempotent.
  */
 import { type Backend, forceHostId } from "@opsi-ts/core";
+import { OPSI_MODULE_IDS } from "../methods/general.js";
 
 /** Inputs of {@link ensureServerSetup}. */
 export interface ServerSetupOptions {
@@ -64,28 +65,6 @@ const unicode = (
 const bool = (id: string, description: string, value: boolean) => ({ type: "BoolConfig", id, description, defaultValues: [value] });
 
 const DRIVE_LETTERS = [..."abcdefghijklmnopqrstuvwxyz"].map((l) => `${l}:`);
-
-/** opsi modules whose licensing warnings can be disabled (all paid modules of opsi 4.3). */
-const PAID_MODULES = [
-  "directory-connector",
-  "dynamic_depot",
-  "install_by_shutdown",
-  "license_management",
-  "linux_agent",
-  "local_imaging",
-  "macos_agent",
-  "monitoring",
-  "os_install_by_wlan",
-  "scalability1",
-  "secureboot",
-  "swondemand",
-  "uefi",
-  "userroles",
-  "vista",
-  "vpn",
-  "win-vhd",
-  "wim-capture",
-];
 
 /** The default configs created when missing, in opsiconfd's order. */
 function defaultConfigs(): ConfigInput[] {
@@ -165,7 +144,14 @@ function defaultConfigs(): ConfigInput[] {
       true,
       true,
     ),
-    unicode("licensing.disable_warning_for_modules", "Disable licensing warnings for these modules.", PAID_MODULES, [], false, true),
+    unicode(
+      "licensing.disable_warning_for_modules",
+      "Disable licensing warnings for these modules.",
+      [...OPSI_MODULE_IDS],
+      [],
+      false,
+      true,
+    ),
     unicode("licensing.client_limit_warning_percent", "Warn when this license utilization is reached.", ["95"], ["95"], true, false),
     unicode(
       "licensing.client_limit_warning_absolute",
