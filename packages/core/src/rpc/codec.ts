@@ -4,8 +4,9 @@
  * deflate = zlib RFC 1950, gzip) with opsiconfd's header negotiation. Runs in browsers too: no
  * `node:*`; lz4 is pluggable because the fast implementations are native.
  */
-import { Decoder, Encoder } from "@msgpack/msgpack";
+
 import { gunzipSync, gzipSync, inflateSync, unzlibSync, zlibSync } from "fflate";
+import { Packr, Unpackr } from "msgpackr";
 import { JsonRpcRequestError } from "./errors.js";
 
 /** Body serialisation. */
@@ -112,8 +113,22 @@ export function negotiateRpc(headers: RpcHeaders): RpcNegotiation {
   return { requestSerialization, responseSerialization, requestCompression, responseCompression, error: null };
 }
 
-const msgpackEncoder = new Encoder({ ignoreUndefined: true });
-const msgpackDecoder = new Decoder({ useBigInt64: false });
+// Plain maps (no msgpackr records extension), 64-bit integers as numbers, undefined members left out.
+const msgpackEncoder = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  encodeUndefinedAsNil: true,
+  skipValues: [undefined],
+} as ConstructorParameters<typeof Packr>[0]);
+const msgpackDecoder = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" });
+
+/** msgpackr decodes the reserved byte 0xC1 into a marker object instead of failing; opsi's decoder rejects it. */
+function containsReservedMarker(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== "object" || depth > 64) return false;
+  if (value.constructor?.name === "C1Type") return true;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  return children.some((v) => containsReservedMarker(v, depth + 1));
+}
 const textEncoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -123,7 +138,8 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
  * @example serializeData({ id: 1, result: null, error: null }, "msgpack")
  */
 export function serializeData(value: unknown, serialization: Serialization): Uint8Array {
-  if (serialization === "msgpack") return msgpackEncoder.encode(value);
+  // Copy: msgpackr hands out views on a buffer it reuses for the next pack.
+  if (serialization === "msgpack") return new Uint8Array(msgpackEncoder.pack(value));
   return textEncoder.encode(JSON.stringify(value === undefined ? null : value));
 }
 
@@ -134,7 +150,11 @@ export function serializeData(value: unknown, serialization: Serialization): Uin
  */
 export function deserializeData(bytes: Uint8Array, serialization: Serialization): unknown {
   try {
-    if (serialization === "msgpack") return msgpackDecoder.decode(bytes);
+    if (serialization === "msgpack") {
+      const value: unknown = msgpackDecoder.unpack(bytes);
+      if (containsReservedMarker(value)) throw new Error("reserved type byte 0xc1");
+      return value;
+    }
     return JSON.parse(utf8Decoder.decode(bytes));
   } catch (e: unknown) {
     const reason = e instanceof Error ? e.message : String(e);
