@@ -1,0 +1,8 @@
+/** @module @opsi-ts/depot — opsi packages (.opsi format), depots and the WebDAV shares. */
+
+export * from "./package/archive.js";
+export * from "./package/bytes.js";
+export * from "./package/control.js";
+export * from "./package/cpio.js";
+export * from "./package/entry.js";
+export * from "./package/version.js";
