@@ -1,6 +1,7 @@
 /** @module @opsi-ts/depot — opsi packages (.opsi format), depots and the WebDAV shares. */
 
 export * from "./package/archive.js";
+export * from "./package/build.js";
 export * from "./package/bytes.js";
 export * from "./package/control.js";
 export * from "./package/cpio.js";
