@@ -7,3 +7,4 @@ export * from "./package/control.js";
 export * from "./package/cpio.js";
 export * from "./package/entry.js";
 export * from "./package/version.js";
+export { createWebdavHandler, type WebdavHandler, type WebdavOptions } from "./webdav/handler.js";
