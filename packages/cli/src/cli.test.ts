@@ -15,7 +15,18 @@ describe("runCli", () => {
     expect(top.stdout).toMatch(/^Usage: opsi \[options\] \[command\]/);
     expect(top.stdout).toContain("user ");
     expect(top.stdout).toContain("rpc [options] <method> [params-json]");
-    for (const command of [["user"], ["user", "add"], ["user", "passwd"], ["user", "delete"], ["user", "list"], ["rpc"]]) {
+    for (const command of [
+      ["user"],
+      ["user", "add"],
+      ["user", "passwd"],
+      ["user", "delete"],
+      ["user", "list"],
+      ["rpc"],
+      ["package"],
+      ["package", "make"],
+      ["package", "info"],
+      ["package", "extract"],
+    ]) {
       const r = await opsi([...command, "--help"]);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: opsi ${command.join(" ")}`);

@@ -3,6 +3,7 @@
  * The `opsi` program: commander setup, commands, and one error path (`Error: <class>: <message>`, exit 1).
  */
 import { Command, CommanderError } from "commander";
+import { registerPackageCommands } from "./commands/package.js";
 import { registerRpcCommand } from "./commands/rpc.js";
 import { registerUserCommands } from "./commands/user.js";
 import { errorHint, formatError } from "./errors.js";
@@ -17,7 +18,7 @@ export const CLI_VERSION = "0.1.0";
  */
 export function createProgram(io: CliIo): Command {
   const program = new Command("opsi")
-    .description("opsi-ts command line: local administration and calls to an opsi service")
+    .description("opsi-ts command line: local administration, opsi packages and calls to an opsi service")
     .version(CLI_VERSION)
     .option("--data-dir <dir>", "data directory of the local server (default $OPSI_TS_DATA_DIR or ./data)")
     .configureHelp({ showGlobalOptions: true })
@@ -30,6 +31,7 @@ export function createProgram(io: CliIo): Command {
     });
   registerUserCommands(program, io);
   registerRpcCommand(program, io);
+  registerPackageCommands(program, io);
   return program;
 }
 

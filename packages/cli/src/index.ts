@@ -3,6 +3,7 @@
  * The `opsi` command as a library: run it in-process, or reuse its HTTP fetch with custom trust.
  */
 export { CLI_VERSION, createProgram, runCli } from "./cli.js";
+export { type PackageInfoJson, packageInfoJson, packageInfoText, registerPackageCommands } from "./commands/package.js";
 export { DEFAULT_SERVICE_URL, parseRpcParams, type RpcParams } from "./commands/rpc.js";
 export { resolveDataDir } from "./data-dir.js";
 export { errorClass, errorHint, formatError, PasswordInputError, UsageError } from "./errors.js";

@@ -9,8 +9,9 @@ export interface CliInput extends NodeJS.ReadableStream {
   setRawMode?(mode: boolean): unknown;
 }
 
-/** A text sink (stdout, stderr). */
+/** A text sink (stdout, stderr); `isTTY` enables progress lines. */
 export interface CliOutput {
+  readonly isTTY?: boolean;
   write(text: string): unknown;
 }
 
