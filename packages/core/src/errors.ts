@@ -58,6 +58,10 @@ export class BackendUnableToConnectError extends BackendError {
 export class BackendModuleDisabledError extends BackendError {
   static override readonly shortDescription: string = "Backend module disabled error";
 }
+/** An operation that cannot be carried out as requested (e.g. unmet package dependencies). */
+export class BackendUnaccomplishableError extends BackendError {
+  static override readonly shortDescription: string = "Backend unaccomplishable error";
+}
 /** A method whose capability is not available in this build or configuration. */
 export class BackendNotImplementedError extends BackendError {
   static override readonly shortDescription: string = "Backend not implemented error";

@@ -1,5 +1,15 @@
 /** @module @opsi-ts/depot — opsi packages (.opsi format), depots and the WebDAV shares. */
 
+export {
+  type InstallPackageOptions,
+  type InstallPackageResult,
+  installPackage,
+  PackageScriptError,
+  type RecoveryReport,
+  recoverInterruptedInstalls,
+  type UninstallPackageOptions,
+  uninstallPackage,
+} from "./depot/install.js";
 export * from "./package/archive.js";
 export * from "./package/build.js";
 export * from "./package/bytes.js";
