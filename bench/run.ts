@@ -9,6 +9,7 @@ const modules: Record<string, () => Promise<{ run: () => Promise<BenchResult[]> 
   sequencing: () => import("./sequencing.js"),
   rpc: () => import("./rpc.js"),
   sql: () => import("./sql.js"),
+  package: () => import("./package.js"),
 };
 
 const wanted = process.argv.slice(2);
