@@ -6,6 +6,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Backend, type BackendCore, defaultHardwareAuditConfig, defaultHardwareAuditLocales, parseHwauditConf } from "@opsi-ts/core";
+import { recoverInterruptedInstalls } from "@opsi-ts/depot";
 import pino, { type Logger } from "pino";
 import { AccessControl } from "./acl/access-control.js";
 import { DEFAULT_ACL_CONF } from "./acl/default-acl.js";
@@ -14,6 +15,7 @@ import { defaultUserFile, JsonFileUserStore } from "./auth/JsonFileUserStore.js"
 import { applySessionToResponse, createAuthMiddleware } from "./auth/middleware.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import { registerRpcRoute } from "./endpoint/rpc-route.js";
+import { registerWebdavShares } from "./endpoint/webdav-routes.js";
 import type { ServiceEnvironment } from "./environment.js";
 import { ChangeEvents } from "./events/change-events.js";
 import { createServiceServer, type ServiceServer } from "./http/server.js";
@@ -35,6 +37,14 @@ export const OPSI_VERSION = "4.3.24.1";
 export interface ConfigServerSettings {
   /** Directory for TLS material, users, logs and (for SQLite) the database. */
   readonly dataDir: string;
+  /** Depot directory, served as `/depot` (default `<dataDir>/depot`). */
+  readonly depotDir?: string;
+  /** Package repository, served as `/repository` (default `<dataDir>/repository`). */
+  readonly repositoryDir?: string;
+  /** Workbench of package sources, served as `/workbench` (default `<dataDir>/workbench`). */
+  readonly workbenchDir?: string;
+  /** Public folder, served read-only without authentication as `/public` (default `<dataDir>/public`). */
+  readonly publicDir?: string;
   /** FQDN of the server (its OpsiConfigserver host id). */
   readonly serverId: string;
   readonly interface?: string;
@@ -83,8 +93,8 @@ export interface ConfigServer {
 
 /**
  * Builds a config server on a backend: creates/loads the CA and server certificate under `dataDir`,
- * ensures the server's own host object and opsi's default configs, and registers `/rpc`, `/auth/*`
- * and `/ssl/*`. Call `start()` to listen.
+ * ensures the server's own host object and opsi's default configs, and registers `/rpc`, `/auth/*`,
+ * `/ssl/*` and the WebDAV shares `/depot`, `/repository`, `/workbench` and `/public`. Call `start()` to listen.
  * @example
  * const cs = await createConfigServer(await openSqliteBackend({ path: "data/opsi.sqlite" }), { dataDir: "data", serverId: "opsi.example.org" });
  * await cs.start();
@@ -93,6 +103,12 @@ export async function createConfigServer(backend: Backend, settings: ConfigServe
   const logger = settings.logger ?? pino({ level: "info" });
   const port = settings.port ?? 4447;
   await mkdir(settings.dataDir, { recursive: true, mode: 0o700 });
+  const shareDirs = {
+    depot: settings.depotDir ?? join(settings.dataDir, "depot"),
+    repository: settings.repositoryDir ?? join(settings.dataDir, "repository"),
+    workbench: settings.workbenchDir ?? join(settings.dataDir, "workbench"),
+    public: settings.publicDir ?? join(settings.dataDir, "public"),
+  };
   const tls = await TlsManager.open({
     dataDir: settings.dataDir,
     serverId: settings.serverId,
@@ -132,6 +148,10 @@ export async function createConfigServer(backend: Backend, settings: ConfigServe
     caCertPem: tls.caCertPem,
     caCertsPem: tls.caCertsPem,
     logDir: join(settings.dataDir, "logs"),
+    depotDir: shareDirs.depot,
+    repositoryDir: shareDirs.repository,
+    workbenchDir: shareDirs.workbench,
+    publicDir: shareDirs.public,
     hardwareAudit: backend.hardwareAudit ?? defaultHardwareAuditConfig(),
     hardwareAuditLocales: defaultHardwareAuditLocales(),
     provideDeprecatedMethods: settings.provideDeprecatedMethods ?? true,
@@ -164,6 +184,7 @@ export async function createConfigServer(backend: Backend, settings: ConfigServe
   });
   registerAuthRoutes(server.router, { sessions, authenticator });
   registerSslRoutes(server.router, tls);
+  registerWebdavShares(server.router, { ...shareDirs, stateDir: join(settings.dataDir, "webdav") });
   registerRpcRoute(server.router, {
     dispatcher,
     endSession: async (ctx) => {
@@ -186,6 +207,9 @@ export async function createConfigServer(backend: Backend, settings: ConfigServe
     sessions,
     url: () => `https://${settings.serverId}:${boundPort}`,
     async start() {
+      for (const dir of Object.values(shareDirs)) await mkdir(dir, { recursive: true });
+      const recovery = await recoverInterruptedInstalls(shareDirs.depot);
+      if (recovery.removed.length > 0 || recovery.completed.length > 0) logger.warn({ recovery }, "recovered interrupted package installs");
       const address = await server.start();
       boundPort = address.port;
       tls.startAutoRenewal((credentials) => server.setTlsCredentials(credentials));

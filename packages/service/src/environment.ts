@@ -16,6 +16,14 @@ export interface ServiceEnvironment {
   readonly caCertsPem: readonly string[];
   /** Directory of client log files (`log_write`/`log_read`): `<dir>/<type>/<objectId>.log`. */
   readonly logDir: string;
+  /** Depot directory (`/var/lib/opsi/depot`): one directory per installed product, served as `/depot`. */
+  readonly depotDir: string;
+  /** Package repository (`/var/lib/opsi/repository`): `.opsi` files to install, served as `/repository`. */
+  readonly repositoryDir: string;
+  /** Workbench (`/var/lib/opsi/workbench`): package sources to build, served as `/workbench`. */
+  readonly workbenchDir: string;
+  /** Public folder (`/var/lib/opsi/public`), served read-only and without authentication as `/public`. */
+  readonly publicDir: string;
   /** Hardware-audit configuration and its locale labels (`auditHardware_getConfig`). */
   readonly hardwareAudit: HardwareAuditConfig;
   /** `hwaudit_<lang>.properties` contents by language code (at least `en`). */

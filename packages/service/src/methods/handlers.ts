@@ -4,6 +4,7 @@ import { auditHandlers } from "./audit.js";
 import { bulkActionHandlers } from "./bulk-actions.js";
 import type { MethodHandler } from "./context.js";
 import { crudHandlers } from "./crud.js";
+import { depotHandlers } from "./depot.js";
 import { generalHandlers } from "./general.js";
 import { hostHandlers } from "./host.js";
 import { legacyHandlers } from "./legacy.js";
@@ -26,6 +27,7 @@ function buildImplemented(): ReadonlyMap<string, MethodHandler> {
     auditHandlers(),
     legacyHandlers(),
     bulkActionHandlers(),
+    depotHandlers(),
   ]) {
     for (const [name, handler] of group) {
       if (!RPC_METHODS.has(name)) throw new Error(`handler for unknown RPC method '${name}'`);
@@ -46,7 +48,7 @@ export const METHOD_HANDLERS: ReadonlyMap<string, MethodHandler> = new Map(
 
 /**
  * Names of the methods that answer `BackendNotImplementedError`, sorted.
- * @example notImplementedMethods().includes("depot_installPackage") // true
+ * @example notImplementedMethods().includes("depot_librsyncSignature") // true
  */
 export function notImplementedMethods(): string[] {
   return [...RPC_METHODS.keys()].filter((name) => !IMPLEMENTED_METHODS.has(name)).sort();

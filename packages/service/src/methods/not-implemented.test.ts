@@ -13,8 +13,8 @@ describe("notImplementedMessage", () => {
   });
 
   it("uses the capability of the method prefix", () => {
-    expect(notImplementedMessage("depot_installPackage")).toBe(
-      "depot_installPackage needs package management on depots, not available in this opsi-ts build",
+    expect(notImplementedMessage("depot_librsyncSignature")).toBe(
+      "depot_librsyncSignature needs librsync on depot files, not available in this opsi-ts build",
     );
     expect(notImplementedMessage("hostControlSafe_uptime")).toBe(
       "hostControlSafe_uptime needs host control (message bus / opsiclientd connections), not available in this opsi-ts build",

@@ -7,16 +7,8 @@ const CAPABILITY_BY_PREFIX: readonly (readonly [string, string])[] = [
   ["depot_acquireTransferSlot", "transfer slots of depots (shared app state)"],
   ["depot_releaseTransferSlot", "transfer slots of depots (shared app state)"],
   ["depot_listTransferSlot", "transfer slots of depots (shared app state)"],
-  ["depot_installPackage", "package management on depots"],
-  ["depot_uninstallPackage", "package management on depots"],
-  ["depot_createPackageContentFile", "package management on depots"],
-  ["depot_createMd5SumFile", "depot file access"],
-  ["depot_createZsyncFile", "depot file access"],
-  ["depot_getMD5Sum", "depot file access"],
-  ["depot_getDiskSpaceUsage", "depot file access"],
   ["depot_librsync", "librsync on depot files"],
   ["depot_getHostRSAPublicKey", "the depot's SSH host key"],
-  ["workbench_", "package building on the workbench"],
   ["network_sendBroadcast", "network broadcasts from the depot"],
   ["hostControlSafe_", "host control (message bus / opsiclientd connections)"],
   ["hostControl_", "host control (message bus / opsiclientd connections)"],
@@ -43,8 +35,8 @@ const CAPABILITY_BY_PREFIX: readonly (readonly [string, string])[] = [
 ];
 
 /**
- * The sentence a not-implemented method answers with, e.g. "depot_installPackage needs package
- * management on depots, not available in this opsi-ts build".
+ * The sentence a not-implemented method answers with, e.g. "depot_librsyncSignature needs librsync
+ * on depot files, not available in this opsi-ts build".
  * @example notImplementedMessage("dhcpd_updateHost")
  */
 export function notImplementedMessage(method: string): string {
@@ -61,7 +53,7 @@ export function notImplementedMessage(method: string): string {
 
 /**
  * The handler of a method without implementation: always `BackendNotImplementedError`.
- * @example await notImplementedHandler("depot_installPackage")(ctx, params) // throws
+ * @example await notImplementedHandler("depot_librsyncSignature")(ctx, params) // throws
  */
 export function notImplementedHandler(method: string): MethodHandler {
   const message = notImplementedMessage(method);

@@ -94,6 +94,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       "-----BEGIN CERTIFICATE-----\nOTHER\n-----END CERTIFICATE-----",
     ],
     logDir,
+    depotDir: join(logDir, "depot"),
+    repositoryDir: join(logDir, "repository"),
+    workbenchDir: join(logDir, "workbench"),
+    publicDir: join(logDir, "public"),
     hardwareAudit: defaultHardwareAuditConfig(),
     hardwareAuditLocales: new Map([
       ["en", readSharedFixture("hwaudit/hwaudit_en.properties")],
