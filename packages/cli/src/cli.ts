@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerPackageCommands } from "./commands/package.js";
+import { registerRepoCommands } from "./commands/repo.js";
 import { registerRpcCommand } from "./commands/rpc.js";
 import { registerUserCommands } from "./commands/user.js";
 import { errorHint, formatError } from "./errors.js";
@@ -32,6 +33,7 @@ export function createProgram(io: CliIo): Command {
   registerUserCommands(program, io);
   registerRpcCommand(program, io);
   registerPackageCommands(program, io);
+  registerRepoCommands(program, io);
   return program;
 }
 

@@ -4,6 +4,8 @@
  */
 export { CLI_VERSION, createProgram, runCli } from "./cli.js";
 export { type PackageInfoJson, packageInfoJson, packageInfoText, registerPackageCommands } from "./commands/package.js";
+export { type DepotPackageRow, depotPackageRows, depotPackageTable, propertyDefaultValues } from "./commands/package-remote.js";
+export { registerRepoCommands, repositoryMetadataText } from "./commands/repo.js";
 export { DEFAULT_SERVICE_URL, parseRpcParams, type RpcParams } from "./commands/rpc.js";
 export { resolveDataDir } from "./data-dir.js";
 export { errorClass, errorHint, formatError, PasswordInputError, UsageError } from "./errors.js";
@@ -11,3 +13,12 @@ export { createHttpFetch, type HttpFetch, type HttpFetchOptions } from "./http-f
 export { type CliInput, type CliIo, type CliOutput, processIo } from "./io.js";
 export { type MemoryIo, type MemoryIoOptions, memoryIo } from "./memory-io.js";
 export { HiddenInput, newPassword, type PasswordSource, readStdinSecret } from "./password-input.js";
+export {
+  addConnectionOptions,
+  type ConnectionOptions,
+  connectService,
+  openServiceConnection,
+  type ServiceConnection,
+  type ServiceEndpoint,
+} from "./service-connection.js";
+export { uploadFile, uploadProgress } from "./upload.js";

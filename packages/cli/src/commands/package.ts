@@ -1,10 +1,11 @@
-/** @module commands/package — `opsi package make|info|extract`: build, inspect and unpack `.opsi` files locally (no service). */
+/** @module commands/package — `opsi package make|info|extract`: build, inspect and unpack `.opsi` files locally (no service); `list` is in package-remote. */
 import { readdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { BackendBadValueError, BackendIOError, BackendMissingDataError, OpsiError, toWire } from "@opsi-ts/core";
 import { type BuildResult, buildPackage, extractPackage, type PackageInfo, readPackageInfo } from "@opsi-ts/depot";
 import type { Command } from "commander";
 import type { CliIo, CliOutput } from "../io.js";
+import { registerPackageServiceCommands } from "./package-remote.js";
 
 /** Options of `opsi package make`. */
 interface MakeOptions {
@@ -163,7 +164,9 @@ export function packageInfoText(info: PackageInfo): string {
  * @example registerPackageCommands(program, io); // opsi package make ./firefox --out /tmp
  */
 export function registerPackageCommands(program: Command, io: CliIo): void {
-  const pkg = program.command("package").description("build, inspect and extract opsi packages (.opsi files) locally");
+  const pkg = program
+    .command("package")
+    .description("build, inspect and extract opsi packages (.opsi files) locally, and list the packages on an opsi service's depots");
 
   pkg
     .command("make")
@@ -229,4 +232,6 @@ export function registerPackageCommands(program: Command, io: CliIo): void {
         lines.push(`  ${m.name} -> ${resolve(target, m.directory)} (${m.entries} ${m.entries === 1 ? "entry" : "entries"})`);
       io.stdout.write(`${lines.join("\n")}\n`);
     });
+
+  registerPackageServiceCommands(pkg, io);
 }
