@@ -4,7 +4,7 @@
  * hostId/configId/productId/…, the `type` column, value kinds per column, storage keys and the
  * CONFIG_VALUE / PRODUCT_PROPERTY_VALUE / PRODUCT_ID_TO_LICENSE_POOL lists.
  */
-import { type ClassName, type ObjectPrefix, PREFIXES, prefixAttributes } from "@opsi-ts/core";
+import { type ClassName, type ObjectPrefix, PREFIXES, prefixAttributes, STORAGE_KEYS } from "@opsi-ts/core";
 import { type ColumnDef, type ColumnType, OPSI_TABLES, type TableDef } from "./schema.js";
 
 /** How a value is represented in a column. */
@@ -60,30 +60,6 @@ export interface TableMapping {
   readonly storageKey: readonly ColumnMapping[];
   readonly valueList?: ValueListMapping;
 }
-
-/** Attributes of the storage key per prefix (`type` stands for the type column). */
-const STORAGE_KEYS: { readonly [P in TablePrefix]: readonly string[] } = {
-  host: ["id"],
-  user: ["id"],
-  config: ["id"],
-  configState: ["configId", "objectId"],
-  group: ["type", "id"],
-  objectToGroup: ["groupType", "groupId", "objectId"],
-  product: ["id", "productVersion", "packageVersion"],
-  productDependency: ["productId", "productVersion", "packageVersion", "productAction", "requiredProductId"],
-  productProperty: ["productId", "productVersion", "packageVersion", "propertyId"],
-  productPropertyState: ["productId", "propertyId", "objectId"],
-  productOnDepot: ["productId", "depotId"],
-  productOnClient: ["productId", "clientId"],
-  licenseContract: ["id"],
-  softwareLicense: ["id"],
-  licensePool: ["id"],
-  softwareLicenseToLicensePool: ["softwareLicenseId", "licensePoolId"],
-  licenseOnClient: ["softwareLicenseId", "licensePoolId", "clientId"],
-  auditSoftware: ["name", "version", "subVersion", "language", "architecture"],
-  auditSoftwareOnClient: ["name", "version", "subVersion", "language", "architecture", "clientId"],
-  auditSoftwareToLicensePool: ["name", "version", "subVersion", "language", "architecture", "licensePoolId"],
-};
 
 const TABLE_NAMES: { readonly [P in TablePrefix]: string } = {
   host: "HOST",

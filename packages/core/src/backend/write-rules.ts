@@ -137,3 +137,34 @@ export function applyColumnDefaults<T extends Readonly<Record<string, unknown>>>
   }
   return (out as T | undefined) ?? obj;
 }
+
+/**
+ * Attributes of the storage key, i.e. the tightest MySQL PRIMARY/UNIQUE key: a write whose key
+ * matches a stored row replaces it (ON DUPLICATE KEY UPDATE). They differ from the opsi ident for
+ * ProductOnClient (UNIQUE productId+clientId), ProductOnDepot (UNIQUE productId+depotId),
+ * SoftwareLicense (PK id) and Group (PK type+id). Hardware prefixes are keyed per class.
+ */
+export const STORAGE_KEYS: { readonly [P in ObjectPrefix]: readonly string[] } = {
+  host: ["id"],
+  user: ["id"],
+  config: ["id"],
+  configState: ["configId", "objectId"],
+  group: ["type", "id"],
+  objectToGroup: ["groupType", "groupId", "objectId"],
+  product: ["id", "productVersion", "packageVersion"],
+  productDependency: ["productId", "productVersion", "packageVersion", "productAction", "requiredProductId"],
+  productProperty: ["productId", "productVersion", "packageVersion", "propertyId"],
+  productPropertyState: ["productId", "propertyId", "objectId"],
+  productOnDepot: ["productId", "depotId"],
+  productOnClient: ["productId", "clientId"],
+  licenseContract: ["id"],
+  softwareLicense: ["id"],
+  licensePool: ["id"],
+  softwareLicenseToLicensePool: ["softwareLicenseId", "licensePoolId"],
+  licenseOnClient: ["softwareLicenseId", "licensePoolId", "clientId"],
+  auditSoftware: ["name", "version", "subVersion", "language", "architecture"],
+  auditSoftwareOnClient: ["name", "version", "subVersion", "language", "architecture", "clientId"],
+  auditSoftwareToLicensePool: ["name", "version", "subVersion", "language", "architecture", "licensePoolId"],
+  auditHardware: [],
+  auditHardwareOnHost: [],
+};

@@ -3,44 +3,15 @@
  * The in-memory table layout: one {@link Table} per prefix, keyed like opsi's MySQL primary /
  * unique keys, with the secondary indexes that filters and cascades use.
  */
+
 import type { HardwareAuditConfig } from "../../model/hwaudit-config.js";
 import { OBJECT_PREFIXES, type ObjectPrefix } from "../../model/registry.js";
+import { STORAGE_KEYS } from "../write-rules.js";
 import { compositeKey, rowKey } from "./keys.js";
 import { attributeIndex, type IndexSpec, type Row, Table } from "./table.js";
 
 /** One table per prefix. */
 export type Tables = { readonly [P in ObjectPrefix]: Table };
-
-/**
- * Attributes of the storage key, i.e. the tightest MySQL PRIMARY/UNIQUE key: a write whose key
- * matches a stored row replaces it (ON DUPLICATE KEY UPDATE). They differ from the opsi ident for
- * ProductOnClient (UNIQUE productId+clientId), ProductOnDepot (UNIQUE productId+depotId),
- * SoftwareLicense (PK id) and Group (PK type+id). Hardware prefixes are keyed per class.
- */
-export const STORAGE_KEYS: { readonly [P in ObjectPrefix]: readonly string[] } = {
-  host: ["id"],
-  user: ["id"],
-  config: ["id"],
-  configState: ["configId", "objectId"],
-  group: ["type", "id"],
-  objectToGroup: ["groupType", "groupId", "objectId"],
-  product: ["id", "productVersion", "packageVersion"],
-  productDependency: ["productId", "productVersion", "packageVersion", "productAction", "requiredProductId"],
-  productProperty: ["productId", "productVersion", "packageVersion", "propertyId"],
-  productPropertyState: ["productId", "propertyId", "objectId"],
-  productOnDepot: ["productId", "depotId"],
-  productOnClient: ["productId", "clientId"],
-  licenseContract: ["id"],
-  softwareLicense: ["id"],
-  licensePool: ["id"],
-  softwareLicenseToLicensePool: ["softwareLicenseId", "licensePoolId"],
-  licenseOnClient: ["softwareLicenseId", "licensePoolId", "clientId"],
-  auditSoftware: ["name", "version", "subVersion", "language", "architecture"],
-  auditSoftwareOnClient: ["name", "version", "subVersion", "language", "architecture", "clientId"],
-  auditSoftwareToLicensePool: ["name", "version", "subVersion", "language", "architecture", "licensePoolId"],
-  auditHardware: [],
-  auditHardwareOnHost: [],
-};
 
 /** The AuditSoftware ident attributes (shared by AuditSoftwareOnClient and AuditSoftwareToLicensePool). */
 export const SOFTWARE_IDENT = ["name", "version", "subVersion", "language", "architecture"] as const;
