@@ -6,6 +6,7 @@ import type { ServiceEnvironment } from "../environment.js";
 import type { ChangeEvents } from "../events/change-events.js";
 import type { CallerContext, Identity } from "../identity.js";
 import type { CredentialsStore } from "./credentials-store.js";
+import type { TransferSlotStore } from "./transfer-slots.js";
 
 /** Log file limits of `log_write`/`log_read` (opsiconfd `max-log-size`, `keep-rotated-logs`). */
 export interface LogLimits {
@@ -35,6 +36,12 @@ export interface MethodSettings {
   readonly reverseLookup: (address: string) => Promise<string | null>;
   /** Returns the ids of hosts connected to the message bus, or undefined when there is no bus. */
   readonly messagebusConnectedIds: ((hostIds: readonly string[] | null) => Promise<string[]>) | undefined;
+  /** Transfer slots of depots (`depot_acquireTransferSlot` & co.); default: an in-memory store. */
+  readonly transferSlots: TransferSlotStore;
+  /** The SSH host RSA public key file (`depot_getHostRSAPublicKey`); default `/etc/ssh/ssh_host_rsa_key.pub`. */
+  readonly sshHostRsaPublicKeyFile: string;
+  /** Uniform random number in [0, 1) (transfer slot `retry_after`); default `Math.random`. */
+  readonly random: () => number;
 }
 
 /** What a method implementation runs with. */

@@ -12,6 +12,7 @@ import { logHandlers } from "./logs.js";
 import { notImplementedHandler } from "./not-implemented.js";
 import { productActionHandlers } from "./product-actions.js";
 import { stateValueHandlers } from "./state-values.js";
+import { transferSlotHandlers } from "./transfer-slots.js";
 import { userHandlers } from "./users.js";
 
 function buildImplemented(): ReadonlyMap<string, MethodHandler> {
@@ -28,6 +29,7 @@ function buildImplemented(): ReadonlyMap<string, MethodHandler> {
     legacyHandlers(),
     bulkActionHandlers(),
     depotHandlers(),
+    transferSlotHandlers(),
   ]) {
     for (const [name, handler] of group) {
       if (!RPC_METHODS.has(name)) throw new Error(`handler for unknown RPC method '${name}'`);

@@ -4,11 +4,7 @@ import type { MethodHandler } from "./context.js";
 
 /** Capability per method-name prefix (first match wins). */
 const CAPABILITY_BY_PREFIX: readonly (readonly [string, string])[] = [
-  ["depot_acquireTransferSlot", "transfer slots of depots (shared app state)"],
-  ["depot_releaseTransferSlot", "transfer slots of depots (shared app state)"],
-  ["depot_listTransferSlot", "transfer slots of depots (shared app state)"],
   ["depot_librsync", "librsync on depot files"],
-  ["depot_getHostRSAPublicKey", "the depot's SSH host key"],
   ["network_sendBroadcast", "network broadcasts from the depot"],
   ["hostControlSafe_", "host control (message bus / opsiclientd connections)"],
   ["hostControl_", "host control (message bus / opsiclientd connections)"],
@@ -31,7 +27,6 @@ const CAPABILITY_BY_PREFIX: readonly (readonly [string, string])[] = [
   ["getMD5Sum", "depot file access"],
   ["librsyncSignature", "librsync on depot files"],
   ["getDiskSpaceUsage", "depot file access"],
-  ["getHostRSAPublicKey", "the depot's SSH host key"],
 ];
 
 /**

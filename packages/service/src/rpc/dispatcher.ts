@@ -10,6 +10,7 @@ import type { CallerContext } from "../identity.js";
 import { DEFAULT_LOG_LIMITS, type MethodContext, type MethodSettings } from "../methods/context.js";
 import type { CredentialsStore } from "../methods/credentials-store.js";
 import { METHOD_HANDLERS } from "../methods/handlers.js";
+import { MemoryTransferSlotStore, SSH_HOST_RSA_PUBLIC_KEY_FILE } from "../methods/transfer-slots.js";
 
 /** The subset of a pino logger the dispatcher uses. */
 export interface RpcLogger {
@@ -67,6 +68,9 @@ export function createRpcDispatcher(options: RpcDispatcherOptions): RpcDispatche
     depotUser: options.settings?.depotUser ?? "pcpatch",
     reverseLookup: options.settings?.reverseLookup ?? reverseLookup,
     messagebusConnectedIds: options.settings?.messagebusConnectedIds,
+    transferSlots: options.settings?.transferSlots ?? new MemoryTransferSlotStore(),
+    sshHostRsaPublicKeyFile: options.settings?.sshHostRsaPublicKeyFile ?? SSH_HOST_RSA_PUBLIC_KEY_FILE,
+    random: options.settings?.random ?? Math.random,
   };
 
   const lookup = (method: string): RpcMethodInfo => {
