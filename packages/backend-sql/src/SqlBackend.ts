@@ -18,6 +18,7 @@ import {
   type Ident,
   type IdentReturnType,
   installBackendMethods,
+  isNullState,
   type ModelContext,
   type ObjectInput,
   type ObjectPrefix,
@@ -56,13 +57,6 @@ function isPlainObject(value: unknown): value is Readonly<Record<string, unknown
 function toList(input: unknown): unknown[] {
   if (input === null || input === undefined) return [];
   return Array.isArray(input) ? input : [input];
-}
-
-/** `configState_createObjects/_updateObjects` silently skip states whose values are exactly `[null]`. */
-function isNullState(prefix: ObjectPrefix, obj: Row): boolean {
-  if (prefix !== "configState") return false;
-  const values = obj.values;
-  return Array.isArray(values) && values.length === 1 && values[0] === null;
 }
 
 /**

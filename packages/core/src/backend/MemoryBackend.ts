@@ -32,7 +32,7 @@ import { rowsByIndex, selectRows } from "./memory/select.js";
 import type { Row } from "./memory/table.js";
 import { atomically, type UndoLog } from "./memory/undo-log.js";
 import { type BackendExtensions, installBackendMethods } from "./methods.js";
-import { applyColumnDefaults, mergeUpdate, toStorableClass, toStoredForm } from "./write-rules.js";
+import { applyColumnDefaults, isNullState, mergeUpdate, toStorableClass, toStoredForm } from "./write-rules.js";
 
 /** Options of {@link MemoryBackend}. */
 export interface MemoryBackendOptions {
@@ -69,13 +69,6 @@ function toList(input: unknown): unknown[] {
 }
 
 const asRow = (obj: unknown): Row => obj as Row;
-
-/** `configState_createObjects/_updateObjects` silently skip states whose values are exactly `[null]`. */
-function isNullState(prefix: ObjectPrefix, obj: Row): boolean {
-  if (prefix !== "configState") return false;
-  const values = obj.values;
-  return Array.isArray(values) && values.length === 1 && values[0] === null;
-}
 
 /**
  * An opsi backend holding everything in memory, with opsi 4.3 (MySQL backend) semantics.

@@ -168,3 +168,13 @@ export const STORAGE_KEYS: { readonly [P in ObjectPrefix]: readonly string[] } =
   auditHardware: [],
   auditHardwareOnHost: [],
 };
+
+/**
+ * `configState_createObjects/_updateObjects` silently skip states whose values are exactly `[null]`.
+ * @example isNullState("configState", { values: [null] }) // true
+ */
+export function isNullState(prefix: ObjectPrefix, obj: Readonly<Record<string, unknown>>): boolean {
+  if (prefix !== "configState") return false;
+  const values = obj.values;
+  return Array.isArray(values) && values.length === 1 && values[0] === null;
+}
