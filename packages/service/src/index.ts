@@ -114,3 +114,17 @@ export { createHostCertificateIssuer, type HostCertificateIssuer } from "./tls/h
 export { exportPrivateKeyPem, generateRsaKeyPair, loadRsaKeyPair, type RsaKeyPair } from "./tls/keys.js";
 export { registerSslRoutes, type SslRouteSource } from "./tls/routes.js";
 export { type HostCertificateOptions, type TlsCheckResult, TlsManager, type TlsManagerOptions, type TlsPaths } from "./tls/TlsManager.js";
+// Service client side (depot server → config server, CLI)
+export { createHttpFetch, type HttpFetch, type HttpFetchOptions } from "./client/http-fetch.js";
+export {
+  ConfigServerUserStore,
+  createDepotServer,
+  DEPOT_LOCAL_METHODS,
+  DEPOT_LOCAL_PREFIXES,
+  type DepotRegistration,
+  type DepotServer,
+  type DepotServerSettings,
+  isDepotLocalMethod,
+} from "./depot-server.js";
+export type { RpcForwarder } from "./rpc/dispatcher.js";
+export { createServiceNode, type ServiceNode, type ServiceNodeParts, type ServiceNodeSettings } from "./service-node.js";
