@@ -8,6 +8,7 @@ export * from "./backend/depot-assignment.js";
 export * from "./backend/MemoryBackend.js";
 export * from "./backend/methods.js";
 export * from "./backend/write-rules.js";
+export * from "./client/remote-backend.js";
 export * from "./client/ServiceClient.js";
 export * from "./errors.js";
 export * from "./filter/filter.js";

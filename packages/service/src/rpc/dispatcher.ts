@@ -31,6 +31,19 @@ export interface RpcDispatcherOptions {
   readonly logger?: RpcLogger;
   /** Settings not covered by the environment; defaults: opsiconfd's. */
   readonly settings?: Partial<MethodSettings>;
+  /** Depot-server mode: where methods that do not run locally go (see {@link RpcForwarder}). */
+  readonly forward?: RpcForwarder;
+}
+
+/**
+ * How a depot server forwards RPCs to its config server (opsiconfd's depot backend, spec §0): methods
+ * for which `isLocal` is false are bound and ACL-checked here, then sent with the depot's own session
+ * by `call` for admin callers. Non-admin callers run them here instead, over the remote backend behind
+ * the ACL, because the depot's admin session would bypass the row and attribute rules of the caller.
+ */
+export interface RpcForwarder {
+  isLocal(method: string): boolean;
+  call(method: string, params: unknown): Promise<unknown>;
 }
 
 /** Dispatches RPCs. */
@@ -82,6 +95,11 @@ export function createRpcDispatcher(options: RpcDispatcherOptions): RpcDispatche
   const run = async (ctx: MethodContext, info: RpcMethodInfo, params: unknown): Promise<unknown> => {
     const bound = bindParams(info, params);
     if (info.acl !== null) ctx.require(info.acl);
+    const forward = options.forward;
+    if (forward && ctx.identity.isAdmin && !forward.isLocal(info.name)) {
+      const result = await forward.call(info.name, params ?? []);
+      return result === undefined ? null : result;
+    }
     const handler = METHOD_HANDLERS.get(info.name);
     if (!handler) throw new RpcValueError(`Invalid method '${info.name}'`);
     if (info.deprecated) {

@@ -1,0 +1,55 @@
+/**
+ * @module main
+ * opsi-ts depot server daemon: reads the settings, logs in to the config server as the depot (registering
+ * it first when admin credentials are given) and serves the depot shares and the depot RPCs on 4447.
+ */
+import { readFileSync } from "node:fs";
+import { createDepotServer } from "@opsi-ts/service";
+import pino from "pino";
+import { loadDepotConfig } from "./config.js";
+
+async function main(): Promise<void> {
+  const config = loadDepotConfig(process.env);
+  const logger = pino({ level: config["log-level"] });
+  const depot = await createDepotServer({
+    dataDir: config["data-dir"],
+    depotId: config["depot-id"],
+    configServerUrl: config["config-server-url"],
+    ...(config["host-key"] ? { hostKey: config["host-key"].toLowerCase() } : {}),
+    ...(config.registration ? { registration: config.registration } : {}),
+    ...(config["config-server-ca-file"] ? { configServerCa: readFileSync(config["config-server-ca-file"], "utf8") } : {}),
+    ...(config["external-url"] ? { externalUrl: config["external-url"] } : {}),
+    interface: config.interface,
+    port: config.port,
+    sessionLifetime: config["session-lifetime"],
+    maxSessionPerIp: config["max-session-per-ip"],
+    networks: config.networks,
+    adminNetworks: config["admin-networks"],
+    trustedProxies: config["trusted-proxies"],
+    maxAuthFailures: config["max-auth-failures"],
+    authFailuresInterval: config["auth-failures-interval"],
+    clientBlockTime: config["client-block-time"],
+    adminGroup: config["admin-group"],
+    readOnlyGroups: config["readonly-user-groups"],
+    maxBodySize: config["max-body-size"],
+    ...(config["acl-file"] ? { aclConf: readFileSync(config["acl-file"], "utf8") } : {}),
+    logger,
+  });
+  await depot.start();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    await depot.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`opsi-ts depot server failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

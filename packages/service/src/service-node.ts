@@ -1,0 +1,208 @@
+/**
+ * @module service-node
+ * The parts a config server and a depot server share: sessions, authentication, ACL, the RPC
+ * dispatcher with change events, maintenance mode, and the routes `/rpc`, `/auth/*`, `/ssl/*` and the
+ * WebDAV shares. The two servers differ in where TLS material, users and the data come from.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { type Backend, defaultHardwareAuditConfig, defaultHardwareAuditLocales, parseHwauditConf } from "@opsi-ts/core";
+import { recoverInterruptedInstalls } from "@opsi-ts/depot";
+import type { Logger } from "pino";
+import { AccessControl } from "./acl/access-control.js";
+import { DEFAULT_ACL_CONF } from "./acl/default-acl.js";
+import { Authenticator } from "./auth/Authenticator.js";
+import { applySessionToResponse, createAuthMiddleware } from "./auth/middleware.js";
+import { registerAuthRoutes } from "./auth/routes.js";
+import type { UserStore } from "./auth/UserStore.js";
+import { registerRpcRoute } from "./endpoint/rpc-route.js";
+import { registerWebdavShares } from "./endpoint/webdav-routes.js";
+import type { ServiceEnvironment } from "./environment.js";
+import { ChangeEvents } from "./events/change-events.js";
+import { createServiceServer, type ServiceServer, type TlsCredentials } from "./http/server.js";
+import { MemoryAppStateStore } from "./maintenance/AppStateStore.js";
+import { createMaintenanceMiddleware } from "./maintenance/middleware.js";
+import type { MethodSettings } from "./methods/context.js";
+import type { CredentialsStore } from "./methods/credentials-store.js";
+import { createRpcDispatcher, type RpcDispatcher, type RpcForwarder } from "./rpc/dispatcher.js";
+import { MemorySessionStore } from "./session/MemorySessionStore.js";
+import { SessionManager } from "./session/SessionManager.js";
+import { registerSslRoutes, type SslRouteSource } from "./tls/routes.js";
+
+/** Settings common to config and depot servers; names follow opsiconfd's options. */
+export interface ServiceNodeSettings {
+  /** Directory for TLS material, users, logs and (for SQLite) the database. */
+  readonly dataDir: string;
+  /** Depot directory, served as `/depot` (default `<dataDir>/depot`). */
+  readonly depotDir?: string;
+  /** Package repository, served as `/repository` (default `<dataDir>/repository`). */
+  readonly repositoryDir?: string;
+  /** Workbench of package sources, served as `/workbench` (default `<dataDir>/workbench`). */
+  readonly workbenchDir?: string;
+  /** Public folder, served read-only without authentication as `/public` (default `<dataDir>/public`). */
+  readonly publicDir?: string;
+  readonly interface?: string;
+  readonly port?: number;
+  readonly sessionLifetime?: number;
+  readonly maxSessionPerIp?: number;
+  readonly networks?: readonly string[];
+  readonly adminNetworks?: readonly string[];
+  readonly trustedProxies?: readonly string[];
+  readonly maxAuthFailures?: number;
+  readonly authFailuresInterval?: number;
+  readonly clientBlockTime?: number;
+  readonly updateIp?: boolean;
+  readonly adminGroup?: string;
+  readonly readOnlyGroups?: readonly string[];
+  readonly provideDeprecatedMethods?: boolean;
+  /** Largest accepted request body in bytes. */
+  readonly maxBodySize?: number;
+  /** acl.conf text (default: opsi's default ACL). */
+  readonly aclConf?: string;
+  /** opsihwaudit.conf text (default: opsi's default hardware classes). */
+  readonly hwauditConf?: string;
+  readonly logger?: Logger;
+}
+
+/** The role-specific inputs of {@link createServiceNode}. */
+export interface ServiceNodeParts {
+  readonly role: "configserver" | "depotserver";
+  /** The host id the server runs as. */
+  readonly serverId: string;
+  readonly opsiVersion: string;
+  readonly backend: Backend;
+  readonly tls: TlsCredentials;
+  /** The CA certificates served under `/ssl` (read on every request, so renewals show). */
+  readonly ssl: SslRouteSource;
+  readonly userStore: UserStore;
+  readonly issueHostCertificate: ServiceEnvironment["issueHostCertificate"];
+  readonly credentials?: CredentialsStore;
+  readonly forward?: RpcForwarder;
+  readonly methodSettings?: Partial<MethodSettings>;
+  readonly logger: Logger;
+}
+
+/** The assembled node; the servers wrap it. */
+export interface ServiceNode {
+  readonly server: ServiceServer;
+  readonly dispatcher: RpcDispatcher;
+  readonly events: ChangeEvents;
+  readonly appState: MemoryAppStateStore;
+  readonly sessions: SessionManager;
+  readonly authenticator: Authenticator;
+  readonly environment: ServiceEnvironment;
+  readonly shareDirs: { readonly depot: string; readonly repository: string; readonly workbench: string; readonly public: string };
+  /** Creates the share directories, recovers interrupted package installs and listens; resolves to the bound port. */
+  listen(): Promise<number>;
+}
+
+/**
+ * Builds the shared parts of a config or depot server.
+ * @example const node = createServiceNode(settings, { role: "configserver", serverId, backend, tls, ... });
+ */
+export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceNodeParts): ServiceNode {
+  const { backend, logger } = parts;
+  const shareDirs = {
+    depot: settings.depotDir ?? join(settings.dataDir, "depot"),
+    repository: settings.repositoryDir ?? join(settings.dataDir, "repository"),
+    workbench: settings.workbenchDir ?? join(settings.dataDir, "workbench"),
+    public: settings.publicDir ?? join(settings.dataDir, "public"),
+  };
+  const sessions = new SessionManager({
+    store: new MemorySessionStore(),
+    lifetime: settings.sessionLifetime ?? 120,
+    maxSessionsPerIp: settings.maxSessionPerIp ?? 30,
+  });
+  const authenticator = new Authenticator({
+    backend,
+    userStore: parts.userStore,
+    sessions,
+    bruteForce: {
+      maxAuthFailures: settings.maxAuthFailures ?? 10,
+      authFailuresInterval: settings.authFailuresInterval ?? 120,
+      clientBlockTime: settings.clientBlockTime ?? 120,
+    },
+    adminGroup: settings.adminGroup ?? "opsiadmin",
+    readOnlyGroups: settings.readOnlyGroups ?? [],
+    adminNetworks: settings.adminNetworks ?? [],
+    updateIp: settings.updateIp ?? true,
+    logger,
+  });
+  const acl = AccessControl.fromText(settings.aclConf ?? DEFAULT_ACL_CONF, { adminGroup: settings.adminGroup ?? "opsiadmin" });
+  const hwauditClasses = settings.hwauditConf ? parseHwauditConf(settings.hwauditConf) : undefined;
+  const environment: ServiceEnvironment = {
+    serverId: parts.serverId,
+    opsiVersion: parts.opsiVersion,
+    caCertPem: parts.ssl.caCertPem,
+    caCertsPem: parts.ssl.caCertsPem,
+    logDir: join(settings.dataDir, "logs"),
+    depotDir: shareDirs.depot,
+    repositoryDir: shareDirs.repository,
+    workbenchDir: shareDirs.workbench,
+    publicDir: shareDirs.public,
+    hardwareAudit: backend.hardwareAudit ?? defaultHardwareAuditConfig(),
+    hardwareAuditLocales: defaultHardwareAuditLocales(),
+    provideDeprecatedMethods: settings.provideDeprecatedMethods ?? true,
+    issueHostCertificate: parts.issueHostCertificate,
+  };
+  const events = new ChangeEvents({ onListenerError: (err) => logger.error({ err }, "change event listener failed") });
+  const methodSettings: Partial<MethodSettings> = {
+    ...(hwauditClasses ? { hardwareAuditClasses: hwauditClasses } : {}),
+    ...parts.methodSettings,
+  };
+  const dispatcher = createRpcDispatcher({
+    backend,
+    environment,
+    acl,
+    events,
+    ...(parts.credentials ? { credentials: parts.credentials } : {}),
+    ...(parts.forward ? { forward: parts.forward } : {}),
+    logger,
+    settings: methodSettings,
+  });
+  const appState = new MemoryAppStateStore();
+  const server = createServiceServer({
+    tls: parts.tls,
+    host: settings.interface ?? "0.0.0.0",
+    port: settings.port ?? 4447,
+    opsiVersion: parts.opsiVersion,
+    serverRole: parts.role,
+    trustedProxies: settings.trustedProxies ?? ["127.0.0.1/32", "::1/128"],
+    ...(settings.maxBodySize ? { bodyLimit: settings.maxBodySize } : {}),
+    middlewares: [
+      createMaintenanceMiddleware(appState),
+      createAuthMiddleware({ sessions, authenticator, networks: settings.networks ?? [] }),
+    ],
+    logger,
+  });
+  registerAuthRoutes(server.router, { sessions, authenticator });
+  registerSslRoutes(server.router, parts.ssl);
+  registerWebdavShares(server.router, { ...shareDirs, stateDir: join(settings.dataDir, "webdav") });
+  registerRpcRoute(server.router, {
+    dispatcher,
+    endSession: async (ctx) => {
+      if (!ctx.session) return;
+      await sessions.delete(ctx.session);
+      // The cookie was set before the call; expire it (Max-Age=0) like /auth/logout does.
+      applySessionToResponse(ctx, sessions);
+    },
+  });
+
+  return {
+    server,
+    dispatcher,
+    events,
+    appState,
+    sessions,
+    authenticator,
+    environment,
+    shareDirs,
+    async listen() {
+      for (const dir of Object.values(shareDirs)) await mkdir(dir, { recursive: true });
+      const recovery = await recoverInterruptedInstalls(shareDirs.depot);
+      if (recovery.removed.length > 0 || recovery.completed.length > 0) logger.warn({ recovery }, "recovered interrupted package installs");
+      const address = await server.start();
+      return address.port;
+    },
+  };
+}
