@@ -103,7 +103,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await depot?.stop();
-  await cs?.stop();
+  await cs?.stop().catch(() => {});
   await rm(csDir, { recursive: true, force: true });
   await rm(depotDir, { recursive: true, force: true });
 });
@@ -262,5 +262,33 @@ describe("installing a package on the remote depot", () => {
     await ok(depotTarget, admin, "depot_uninstallPackage", ["localboot_new"]);
     expect(await backend.productOnDepot_getObjects([], { productId: "localboot_new" })).toEqual([]);
     await expect(stat(join(depotDir, "depot", "localboot_new"))).rejects.toThrow();
+  });
+});
+
+describe("config server unreachable", () => {
+  it("keeps the depot running and answers with an error naming the config server", async () => {
+    // A session made while the config server was up.
+    const login = await httpsRequest(depotTarget, { method: "HEAD", path: "/rpc", headers: { authorization: admin } });
+    const cookie = String(login.headers["set-cookie"]?.[0] ?? "").split(";")[0] ?? "";
+    await cs.stop();
+    const res = await httpsRequest(depotTarget, {
+      method: "POST",
+      path: "/rpc",
+      headers: { cookie, "content-type": "application/json" },
+      body: JSON.stringify({ id: 1, method: "host_getObjects", params: [] }),
+    });
+    const answer = res.json() as RpcAnswer;
+    expect(answer.error?.message).toMatch(/localhost:\d+|config server/i);
+    const fresh = await httpsRequest(depotTarget, {
+      method: "POST",
+      path: "/rpc",
+      headers: { authorization: admin, "content-type": "application/json" },
+      body: JSON.stringify({ id: 1, method: "backend_info", params: [] }),
+    });
+    expect(fresh.status).toBe(503);
+    expect(fresh.headers["retry-after"]).toBe("10");
+    expect(fresh.text()).toMatch(/localhost:\d+/);
+    // The depot itself still serves its shares' CA route.
+    expect((await httpsRequest(depotTarget, { path: "/ssl/opsi-ca-cert.pem" })).status).toBe(200);
   });
 });

@@ -4,7 +4,7 @@
  * the `/rpc`-shaped error document on `/rpc` paths, `{"error": ...}` JSON or plain text elsewhere,
  * `x-opsi-error` on every error, and never a stack trace (that goes to the log only).
  */
-import { BackendAuthenticationError, BackendPermissionDeniedError } from "@opsi-ts/core";
+import { BackendAuthenticationError, BackendPermissionDeniedError, OpsiConnectionError } from "@opsi-ts/core";
 import type { RequestContext } from "./context.js";
 import { HttpError, WWW_AUTHENTICATE_BASIC } from "./errors.js";
 import { headerSafe } from "./headers.js";
@@ -25,7 +25,8 @@ function isXhr(ctx: RequestContext): boolean {
 /**
  * Maps an error to a response: `HttpError` as given; authentication errors → 401
  * "Authentication error", permission errors → 401 "Permission denied" (both with
- * `WWW-Authenticate` unless `X-Requested-With: XMLHttpRequest`); anything else → 500.
+ * `WWW-Authenticate` unless `X-Requested-With: XMLHttpRequest`); a lost upstream service (a depot server's
+ * config server) → 503 with its message and `Retry-After: 10`; anything else → 500.
  * @example mapError(ctx, new HttpError(403, "Too many sessions")).status // 403
  */
 export function mapError(ctx: RequestContext, error: unknown): ErrorMapping {
@@ -39,6 +40,9 @@ export function mapError(ctx: RequestContext, error: unknown): ErrorMapping {
     const headers: Record<string, string> = isXhr(ctx) ? {} : { "www-authenticate": WWW_AUTHENTICATE_BASIC };
     const message = error instanceof BackendPermissionDeniedError ? "Permission denied" : "Authentication error";
     return { status: 401, message, headers, unexpected: false };
+  }
+  if (error instanceof OpsiConnectionError) {
+    return { status: 503, message: error.message, headers: { "retry-after": "10" }, unexpected: false };
   }
   return { status: 500, message: "Internal server error", headers: {}, unexpected: true };
 }
