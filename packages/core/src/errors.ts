@@ -97,6 +97,46 @@ export class RepositoryError extends OpsiError {
   static override readonly shortDescription: string = "Repository error";
 }
 
+const REVIVABLE: readonly (typeof OpsiError)[] = [
+  BackendError,
+  BackendIOError,
+  BackendConfigurationError,
+  BackendReferentialIntegrityError,
+  BackendBadValueError,
+  BackendMissingDataError,
+  BackendAuthenticationError,
+  BackendPermissionDeniedError,
+  BackendTemporaryError,
+  BackendUnableToConnectError,
+  BackendModuleDisabledError,
+  BackendUnaccomplishableError,
+  BackendNotImplementedError,
+  OpsiAuthenticationError,
+  OpsiServicePermissionError,
+  OpsiBadRpcError,
+  OpsiConnectionError,
+  OpsiTimeoutError,
+  OpsiProductOrderingError,
+  LicenseConfigurationError,
+  LicenseMissingError,
+  RepositoryError,
+];
+const REVIVABLE_BY_NAME = new Map(REVIVABLE.map((cls) => [cls.name, cls]));
+
+/**
+ * Turns an error reported by another opsi service (class name + message as on the wire) back into the
+ * local class, so `instanceof BackendMissingDataError` works across the wire; `undefined` for classes
+ * that are not opsi errors. The short-description prefix of the message is not repeated.
+ * @example reviveOpsiError("BackendMissingDataError", "Backend missing data error: Host 'x' not found")?.detail // "Host 'x' not found"
+ */
+export function reviveOpsiError(className: string, message: string): OpsiError | undefined {
+  const cls = REVIVABLE_BY_NAME.get(className);
+  if (!cls) return undefined;
+  const prefix = `${cls.shortDescription}: `;
+  const detail = message.startsWith(prefix) ? message.slice(prefix.length) : message === cls.shortDescription ? "" : message;
+  return new cls(detail);
+}
+
 /** Formats any value for an error message the way opsi's `'…'` quoting does. */
 export function describeValue(value: unknown): string {
   if (typeof value === "string") return `'${value}'`;

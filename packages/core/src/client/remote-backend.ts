@@ -7,6 +7,7 @@
  */
 import type { BackendCore, BackendCrud, ObjectInput, ObjectsInput } from "../backend/Backend.js";
 import { type BackendExtensions, installBackendMethods } from "../backend/methods.js";
+import { reviveOpsiError } from "../errors.js";
 import type { Filter } from "../filter/filter.js";
 import type { HardwareAuditConfig } from "../model/hwaudit-config.js";
 import { decodeObjects, type Ident, type IdentReturnType } from "../model/object.js";
@@ -28,7 +29,8 @@ export interface RemoteBackendOptions {
 
 /**
  * The seven CRUD operations of a remote opsi service; results are decoded into typed objects.
- * Errors are the service's (`RemoteRpcError` with the remote class name) or connection errors.
+ * opsi errors of the service are rethrown as the local classes (`BackendBadValueError`, ...), others as
+ * `RemoteRpcError`; connection problems as `OpsiConnectionError`.
  * @example
  * const backend = new RemoteBackendCore(new ServiceClient({ url, username: depotId, password: hostKey }));
  * const depots = await backend.host_getObjects([], { type: "OpsiDepotserver" });
@@ -45,8 +47,22 @@ export class RemoteBackendCore implements BackendCore {
     this.#closeClient = options.closeClient ?? true;
   }
 
-  #write(prefix: ObjectPrefix, op: string, objs: unknown): Promise<void> {
-    return this.client.call(`${prefix}_${op}`, [objs]).then(() => undefined);
+  /** Calls the service; opsi errors it reports are rethrown as the local classes (see `reviveOpsiError`). */
+  async #call(method: string, params: readonly unknown[]): Promise<unknown> {
+    try {
+      return await this.client.call(method, params);
+    } catch (e: unknown) {
+      const remote = e as { remoteClass?: unknown; message?: unknown };
+      if (typeof remote.remoteClass === "string" && typeof remote.message === "string") {
+        const revived = reviveOpsiError(remote.remoteClass, remote.message);
+        if (revived) throw Object.assign(revived, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  async #write(prefix: ObjectPrefix, op: string, objs: unknown): Promise<void> {
+    await this.#call(`${prefix}_${op}`, [objs]);
   }
 
   insertObject<P extends ObjectPrefix>(prefix: P, obj: ObjectInput<P>): Promise<void> {
@@ -74,12 +90,12 @@ export class RemoteBackendCore implements BackendCore {
     attributes?: readonly string[] | null,
     filter?: Filter | null,
   ): Promise<PrefixObject<P>[]> {
-    const result = await this.client.call(`${prefix}_getObjects`, [attributes ?? [], filter ?? {}]);
+    const result = await this.#call(`${prefix}_getObjects`, [attributes ?? [], filter ?? {}]);
     return decodeObjects(prefix, result, { hardwareAudit: this.hardwareAudit });
   }
 
   async getIdents<P extends ObjectPrefix>(prefix: P, returnType?: IdentReturnType | null, filter?: Filter | null): Promise<Ident[]> {
-    const result = await this.client.call(`${prefix}_getIdents`, [returnType ?? "str", filter ?? {}]);
+    const result = await this.#call(`${prefix}_getIdents`, [returnType ?? "str", filter ?? {}]);
     if (!Array.isArray(result)) throw new TypeError(`${prefix}_getIdents: the service answered ${typeof result}, not a list`);
     return result as Ident[];
   }
