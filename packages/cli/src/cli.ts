@@ -52,6 +52,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr.write(`${formatError(e)}\n`);
     const hint = errorHint(e);
     if (hint) io.stderr.write(`${hint}\n`);
-    return 1;
+    // Commands may ask for a specific code (`opsi package update`: 2 when errors were collected).
+    const code = (e as { exitCode?: unknown }).exitCode;
+    return typeof code === "number" && Number.isInteger(code) && code > 0 ? code : 1;
   }
 }

@@ -18,6 +18,7 @@ export * from "./package/cpio.js";
 export * from "./package/entry.js";
 export * from "./package/version.js";
 export * from "./repository/metadata.js";
+export * from "./repository/updater/index.js";
 export * from "./side-files/content-file.js";
 export * from "./side-files/md4.js";
 export * from "./side-files/md5.js";

@@ -113,7 +113,11 @@ export function propertyDefaultValues(pairs: readonly string[], info: PackageInf
   return result;
 }
 
-function depotList(value: string | undefined): string[] | undefined {
+/**
+ * Parses `--depots a,b` (trimmed, lowercased, unique); undefined when the option is absent.
+ * @example depotList("Depot1.example.org, depot2.example.org") // ["depot1.example.org", "depot2.example.org"]
+ */
+export function depotList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const ids = value
     .split(",")
@@ -124,7 +128,7 @@ function depotList(value: string | undefined): string[] | undefined {
 }
 
 /** A depot to work on and the connection that reaches its service. */
-interface DepotTarget {
+export interface DepotTarget {
   readonly depotId: string;
   readonly conn: ServiceConnection;
 }
@@ -133,8 +137,9 @@ interface DepotTarget {
  * The depots named by `--depots` (default: the connected config server's own depot), each with a connection
  * to its service: the connected server for its own depot, else the host and port of the depot's
  * `repositoryRemoteUrl` with the same credentials and trust.
+ * @example const targets = await targetDepots(conn, depotList(options.depots));
  */
-async function targetDepots(conn: ServiceConnection, requested: string[] | undefined): Promise<DepotTarget[]> {
+export async function targetDepots(conn: ServiceConnection, requested: string[] | undefined): Promise<DepotTarget[]> {
   const servers = records(await conn.client.call("host_getObjects", [["id"], { type: "OpsiConfigserver" }]));
   const own = typeof servers[0]?.id === "string" ? servers[0].id : undefined;
   if (requested === undefined) {
@@ -162,7 +167,11 @@ async function targetDepots(conn: ServiceConnection, requested: string[] | undef
   });
 }
 
-async function closeTargets(targets: readonly DepotTarget[], main: ServiceConnection): Promise<void> {
+/**
+ * Closes the connections of `targets` other than `main`, then `main`.
+ * @example await closeTargets(targets, conn)
+ */
+export async function closeTargets(targets: readonly DepotTarget[], main: ServiceConnection): Promise<void> {
   for (const t of targets) if (t.conn !== main) await t.conn.close().catch(() => {});
   await main.close();
 }

@@ -6,6 +6,7 @@ import { type BuildResult, buildPackage, extractPackage, type PackageInfo, readP
 import type { Command } from "commander";
 import type { CliIo, CliOutput } from "../io.js";
 import { registerPackageServiceCommands } from "./package-remote.js";
+import { registerPackageUpdateCommand } from "./package-update.js";
 
 /** Options of `opsi package make`. */
 interface MakeOptions {
@@ -234,4 +235,5 @@ export function registerPackageCommands(program: Command, io: CliIo): void {
     });
 
   registerPackageServiceCommands(pkg, io);
+  registerPackageUpdateCommand(pkg, io);
 }
