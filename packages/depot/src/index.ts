@@ -10,6 +10,7 @@ export {
   type UninstallPackageOptions,
   uninstallPackage,
 } from "./depot/install.js";
+export * from "./librsync/index.js";
 export * from "./package/archive.js";
 export * from "./package/build.js";
 export * from "./package/bytes.js";

@@ -42,7 +42,19 @@ export {
 export { type AuthRouteOptions, registerAuthRoutes } from "./auth/routes.js";
 export type { SecondFactor } from "./auth/SecondFactor.js";
 export { checkNewPassword, normalizeGroups, normalizeUsername, type UserInfo, type UserStore } from "./auth/UserStore.js";
+// Service client side (depot server → config server, CLI)
+export { createHttpFetch, type HttpFetch, type HttpFetchOptions } from "./client/http-fetch.js";
 export { type ConfigServer, type ConfigServerSettings, createConfigServer, OPSI_VERSION } from "./config-server.js";
+export {
+  ConfigServerUserStore,
+  createDepotServer,
+  DEPOT_LOCAL_METHODS,
+  DEPOT_LOCAL_PREFIXES,
+  type DepotRegistration,
+  type DepotServer,
+  type DepotServerSettings,
+  isDepotLocalMethod,
+} from "./depot-server.js";
 export { LZ4_FRAME, type RpcCaller, type RpcRouteOptions, registerRpcRoute } from "./endpoint/rpc-route.js";
 // Contracts
 export type { ServiceEnvironment } from "./environment.js";
@@ -81,7 +93,21 @@ export { DEFAULT_LOG_LIMITS, type LogLimits, type MethodSettings } from "./metho
 export { type BlowfishCipher, type CredentialsStore, FileCredentialsStore, nodeBlowfishCipher } from "./methods/credentials-store.js";
 export { END_SESSION, EndSession, isEndSession, OPSI_MODULE_IDS } from "./methods/general.js";
 export { IMPLEMENTED_METHODS, notImplementedMethods } from "./methods/handlers.js";
+export {
+  MemoryTransferSlotStore,
+  RedisTransferSlotStore,
+  type RedisTransferSlotStoreOptions,
+  type StoredTransferSlot,
+  TRANSFER_SLOT_RETENTION_SECONDS,
+  TRANSFER_SLOT_TYPES,
+  type TransferSlotRedisClient,
+  type TransferSlotRequest,
+  type TransferSlotStore,
+  type TransferSlotType,
+} from "./methods/transfer-slots.js";
+export type { RpcForwarder } from "./rpc/dispatcher.js";
 export { createRpcDispatcher, type RpcDispatcher, type RpcDispatcherOptions, type RpcLogger } from "./rpc/dispatcher.js";
+export { createServiceNode, type ServiceNode, type ServiceNodeParts, type ServiceNodeSettings } from "./service-node.js";
 // Sessions
 export { isSessionId, parseSessionCookie, SESSION_COOKIE_NAME, sessionCookie } from "./session/cookie.js";
 export { MemorySessionStore, type MemorySessionStoreOptions } from "./session/MemorySessionStore.js";
@@ -114,17 +140,3 @@ export { createHostCertificateIssuer, type HostCertificateIssuer } from "./tls/h
 export { exportPrivateKeyPem, generateRsaKeyPair, loadRsaKeyPair, type RsaKeyPair } from "./tls/keys.js";
 export { registerSslRoutes, type SslRouteSource } from "./tls/routes.js";
 export { type HostCertificateOptions, type TlsCheckResult, TlsManager, type TlsManagerOptions, type TlsPaths } from "./tls/TlsManager.js";
-// Service client side (depot server → config server, CLI)
-export { createHttpFetch, type HttpFetch, type HttpFetchOptions } from "./client/http-fetch.js";
-export {
-  ConfigServerUserStore,
-  createDepotServer,
-  DEPOT_LOCAL_METHODS,
-  DEPOT_LOCAL_PREFIXES,
-  type DepotRegistration,
-  type DepotServer,
-  type DepotServerSettings,
-  isDepotLocalMethod,
-} from "./depot-server.js";
-export type { RpcForwarder } from "./rpc/dispatcher.js";
-export { createServiceNode, type ServiceNode, type ServiceNodeParts, type ServiceNodeSettings } from "./service-node.js";

@@ -265,7 +265,7 @@ export function methodsSuite(env: E2eServer): void {
       expect(results[1]?.error?.remoteClass).toBe("ValueError");
       expect(await rec.client.jsonrpc([{ method: "getDomain" }])).toEqual([expect.objectContaining({ result: DOMAIN, error: null })]);
 
-      const error = await rec.client.call("depot_librsyncSignature", ["/tmp/none.opsi"]).catch((e: unknown) => e);
+      const error = await rec.client.call("dhcpd_updateHost", ["client1.opsi.test"]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RemoteRpcError);
       expect(error).toMatchObject({ remoteClass: "BackendNotImplementedError", details: expect.any(String) });
     });

@@ -343,7 +343,7 @@ export function transportSuite(env: E2eServer): void {
     });
 
     it("answers a capability opsi-ts does not offer yet with BackendNotImplementedError", async () => {
-      const { error } = await env.call(env.admin, "depot_librsyncSignature", ["/tmp/none.opsi"]);
+      const { error } = await env.call(env.admin, "dhcpd_updateHost", ["client1.opsi.test"]);
       expect(error?.class).toBe("BackendNotImplementedError");
     });
 

@@ -25,8 +25,11 @@ import {
   buildPackage,
   createPackageContentFile,
   createZsyncFile,
+  deltaFile,
   installPackage,
   md5File,
+  patchFile,
+  signatureFile,
   uninstallPackage,
   writeMd5File,
 } from "@opsi-ts/depot";
@@ -236,6 +239,92 @@ export async function workbenchInstallPackage(ctx: MethodContext, pathArg: unkno
   return installFile(ctx, file, {});
 }
 
+/** Directories the librsync methods may read and write: depot, repository, workbench. */
+function librsyncDirs(ctx: MethodContext): string[] {
+  const env = ctx.environment;
+  return [env.repositoryDir, env.depotDir, env.workbenchDir];
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Base64 in lines of 76 characters, each ending in a newline: Python's `base64.encodebytes`, which
+ * opsi's `librsyncSignature` returns (clients decode it with `b64decode`, which skips the newlines).
+ * @example encodeBytesPython(Buffer.from("rs")) // "cnM=\n"
+ */
+export function encodeBytesPython(data: Uint8Array): string {
+  const b64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
+  let out = "";
+  for (let i = 0; i < b64.length; i += 76) out += `${b64.slice(i, i + 76)}\n`;
+  return out;
+}
+
+/** Decodes a base64 signature argument (whitespace allowed); BackendBadValueError otherwise. */
+function decodeSignatureArg(value: unknown): Buffer {
+  if (typeof value !== "string")
+    throw new BackendBadValueError(`Invalid signature: expected a base64 string, got ${value === null ? "null" : typeof value}`);
+  const compact = value.replace(/\s+/g, "");
+  if (compact === "" || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) {
+    throw new BackendBadValueError("Invalid signature: not base64 (as returned by depot_librsyncSignature)");
+  }
+  return Buffer.from(compact, "base64");
+}
+
+/**
+ * `depot_librsyncSignature(filename)`: the librsync signature (MD4, 2048-byte blocks, 8-byte strong
+ * sums, like opsi) of a file in the depot, repository or workbench, base64 encoded in 76-character lines.
+ * @example await librsyncSignature(ctx, "/var/lib/opsi/repository/x_1.0-1.opsi") // "cnMBNgAACAAAAAAI…\n"
+ */
+export async function librsyncSignature(ctx: MethodContext, filenameArg: unknown): Promise<string> {
+  const file = await confinedPath(filenameArg, "filename", ctx.environment.repositoryDir, librsyncDirs(ctx));
+  try {
+    return encodeBytesPython(await signatureFile(file));
+  } catch (e: unknown) {
+    throw new BackendIOError(`Failed to get librsync signature of '${file}': ${errorText(e)}`);
+  }
+}
+
+/**
+ * `depot_librsyncDeltaFile(filename, signature, deltafile)`: writes the librsync delta from the file
+ * described by `signature` (base64, any of librsync's signature formats) to `filename` into `deltafile`.
+ * @example await librsyncDeltaFile(ctx, "new.opsi", sigBase64, "new.delta") // null
+ */
+export async function librsyncDeltaFile(ctx: MethodContext, filenameArg: unknown, signatureArg: unknown, deltaArg: unknown): Promise<null> {
+  const base = ctx.environment.repositoryDir;
+  const file = await confinedPath(filenameArg, "filename", base, librsyncDirs(ctx));
+  const out = await confinedPath(deltaArg, "deltafile", base, librsyncDirs(ctx));
+  if (file === out) throw new BackendBadValueError("filename and deltafile are the same file");
+  const signature = decodeSignatureArg(signatureArg);
+  try {
+    await deltaFile(file, signature, out);
+  } catch (e: unknown) {
+    throw new BackendIOError(`Failed to create librsync delta file '${out}': ${errorText(e)}`);
+  }
+  return null;
+}
+
+/**
+ * `depot_librsyncPatchFile(oldfile, deltafile, newfile)`: rebuilds `newfile` from `oldfile` and a
+ * librsync delta (streamed; the three paths must differ and lie in the depot, repository or workbench).
+ * @example await librsyncPatchFile(ctx, "x_1.0-1.opsi", "x_depot.delta", "x_1.0-2.opsi") // null
+ */
+export async function librsyncPatchFile(ctx: MethodContext, oldArg: unknown, deltaArg: unknown, newArg: unknown): Promise<null> {
+  const base = ctx.environment.repositoryDir;
+  const dirs = librsyncDirs(ctx);
+  const oldFile = await confinedPath(oldArg, "oldfile", base, dirs);
+  const delta = await confinedPath(deltaArg, "deltafile", base, dirs);
+  const newFile = await confinedPath(newArg, "newfile", base, dirs);
+  if (oldFile === newFile) throw new BackendBadValueError("oldfile and newfile are the same file");
+  if (delta === newFile) throw new BackendBadValueError("deltafile and newfile are the same file");
+  if (delta === oldFile) throw new BackendBadValueError("oldfile and deltafile are the same file");
+  try {
+    await patchFile(oldFile, delta, newFile);
+  } catch (e: unknown) {
+    throw new BackendIOError(`Failed to patch file '${oldFile}': ${errorText(e)}`);
+  }
+  return null;
+}
+
 /**
  * Handlers of the depot's local methods.
  * @example depotHandlers().get("depot_installPackage")
@@ -276,6 +365,10 @@ export function depotHandlers(): Map<string, MethodHandler> {
     return null;
   });
   h.set("depot_getDiskSpaceUsage", (_ctx, p) => diskSpaceUsage(p.args.path));
+  h.set("depot_librsyncSignature", (ctx, p) => librsyncSignature(ctx, p.args.filename));
+  h.set("depot_librsyncDeltaFile", (ctx, p) => librsyncDeltaFile(ctx, p.args.filename, p.args.signature, p.args.deltafile));
+  h.set("depot_librsyncPatchFile", (ctx, p) => librsyncPatchFile(ctx, p.args.oldfile, p.args.deltafile, p.args.newfile));
+  h.set("librsyncSignature", (ctx, p) => ctx.call("depot_librsyncSignature", { filename: p.args.filename }));
   h.set("workbench_buildPackage", (ctx, p) => workbenchBuildPackage(ctx, p.args.package_dir));
   h.set("workbench_installPackage", (ctx, p) => workbenchInstallPackage(ctx, p.args.package_file_or_dir));
   return h;

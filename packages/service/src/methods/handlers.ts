@@ -50,7 +50,7 @@ export const METHOD_HANDLERS: ReadonlyMap<string, MethodHandler> = new Map(
 
 /**
  * Names of the methods that answer `BackendNotImplementedError`, sorted.
- * @example notImplementedMethods().includes("depot_librsyncSignature") // true
+ * @example notImplementedMethods().includes("dhcpd_updateHost") // true
  */
 export function notImplementedMethods(): string[] {
   return [...RPC_METHODS.keys()].filter((name) => !IMPLEMENTED_METHODS.has(name)).sort();

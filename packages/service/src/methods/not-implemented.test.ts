@@ -12,9 +12,16 @@ describe("notImplementedMessage", () => {
     }
   });
 
+  it("no longer lists the librsync methods", () => {
+    const missing = notImplementedMethods();
+    for (const method of ["depot_librsyncSignature", "depot_librsyncDeltaFile", "depot_librsyncPatchFile", "librsyncSignature"]) {
+      expect(missing, method).not.toContain(method);
+    }
+  });
+
   it("uses the capability of the method prefix", () => {
-    expect(notImplementedMessage("depot_librsyncSignature")).toBe(
-      "depot_librsyncSignature needs librsync on depot files, not available in this opsi-ts build",
+    expect(notImplementedMessage("dhcpd_updateHost")).toBe(
+      "dhcpd_updateHost needs DHCP server integration, not available in this opsi-ts build",
     );
     expect(notImplementedMessage("hostControlSafe_uptime")).toBe(
       "hostControlSafe_uptime needs host control (message bus / opsiclientd connections), not available in this opsi-ts build",

@@ -4,7 +4,6 @@ import type { MethodHandler } from "./context.js";
 
 /** Capability per method-name prefix (first match wins). */
 const CAPABILITY_BY_PREFIX: readonly (readonly [string, string])[] = [
-  ["depot_librsync", "librsync on depot files"],
   ["network_sendBroadcast", "network broadcasts from the depot"],
   ["hostControlSafe_", "host control (message bus / opsiclientd connections)"],
   ["hostControl_", "host control (message bus / opsiclientd connections)"],
@@ -25,13 +24,12 @@ const CAPABILITY_BY_PREFIX: readonly (readonly [string, string])[] = [
   ["getLicenseKey", "automatic license assignment"],
   ["deleteSoftwareLicenseUsage", "automatic license assignment"],
   ["getMD5Sum", "depot file access"],
-  ["librsyncSignature", "librsync on depot files"],
   ["getDiskSpaceUsage", "depot file access"],
 ];
 
 /**
- * The sentence a not-implemented method answers with, e.g. "depot_librsyncSignature needs librsync
- * on depot files, not available in this opsi-ts build".
+ * The sentence a not-implemented method answers with, e.g. "dhcpd_updateHost needs DHCP server
+ * integration, not available in this opsi-ts build".
  * @example notImplementedMessage("dhcpd_updateHost")
  */
 export function notImplementedMessage(method: string): string {
@@ -48,7 +46,7 @@ export function notImplementedMessage(method: string): string {
 
 /**
  * The handler of a method without implementation: always `BackendNotImplementedError`.
- * @example await notImplementedHandler("depot_librsyncSignature")(ctx, params) // throws
+ * @example await notImplementedHandler("dhcpd_updateHost")(ctx, params) // throws
  */
 export function notImplementedHandler(method: string): MethodHandler {
   const message = notImplementedMessage(method);

@@ -1,68 +1,45 @@
-/** @module methods/transfer-slots.test The in-memory transfer slot store (fake clock) and the depot_*TransferSlot / depot_getHostRSAPublicKey methods through the dispatcher. */
+/** @module methods/transfer-slots.test The in-memory transfer slot store (conformance suite on a fake clock) and the depot_*TransferSlot / depot_getHostRSAPublicKey methods through the dispatcher. */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BackendBadValueError, BackendMissingDataError } from "@opsi-ts/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createHarness, type Harness, IDS } from "../rpc/test-harness.js";
-import { MemoryTransferSlotStore, type TransferSlotRequest, type TransferSlotResult } from "./transfer-slots.js";
+import { describeTransferSlotStore } from "./transfer-slots.conformance.js";
+import { MemoryTransferSlotStore, type TransferSlotResult } from "./transfer-slots.js";
 
-const request = (over: Partial<TransferSlotRequest> = {}): TransferSlotRequest => ({
-  depotId: IDS.depot,
-  hostId: IDS.clientA,
-  slotType: "opsiclientd_product_sync",
-  slotId: null,
-  max: 2,
-  retentionSeconds: 60,
-  ...over,
-});
-
-describe("MemoryTransferSlotStore", () => {
-  let now = 1_000_000;
-  let ids = 0;
-  const store = () =>
-    new MemoryTransferSlotStore(
+let now = 1_000_000;
+let ids = 0;
+describeTransferSlotStore("MemoryTransferSlotStore", {
+  create: () => {
+    ids = 0;
+    return new MemoryTransferSlotStore(
       () => now,
       () => `id-${++ids}`,
     );
-  beforeEach(() => {
-    now = 1_000_000;
-    ids = 0;
-  });
+  },
+  advance: async (ms) => {
+    now += ms;
+  },
+  now: () => now,
+  retentionSeconds: 60,
+  clockToleranceMs: 0,
+});
 
-  it("limits slots per depot and type", async () => {
-    const s = store();
-    expect(await s.acquire(request())).toMatchObject({ slotId: "id-1", expiresAt: now + 60_000 });
-    expect(await s.acquire(request({ hostId: IDS.clientB }))).toMatchObject({ slotId: "id-2" });
-    expect(await s.acquire(request({ hostId: IDS.clientB }))).toBeNull();
-    expect(await s.acquire(request({ slotType: "opsi_package_updater" }))).toMatchObject({ slotId: "id-3" });
-    expect(await s.acquire(request({ depotId: IDS.depot2 }))).toMatchObject({ slotId: "id-4" });
-    expect((await s.list(IDS.depot)).map((x) => x.slotId).sort()).toEqual(["id-1", "id-2", "id-3"]);
-  });
-
-  it("expires slots on read and refreshes an existing slot on re-acquire", async () => {
-    const s = store();
-    await s.acquire(request({ max: 1 }));
-    now += 50_000;
-    expect(await s.acquire(request({ max: 1, slotId: "id-1" }))).toMatchObject({ slotId: "id-1", expiresAt: now + 60_000 });
-    now += 50_000;
+describe("MemoryTransferSlotStore", () => {
+  it("drops a slot exactly at its expiry time", async () => {
+    const s = new MemoryTransferSlotStore(() => now);
+    const slot = await s.acquire({
+      depotId: IDS.depot,
+      hostId: IDS.clientA,
+      slotType: "opsiclientd_product_sync",
+      slotId: null,
+      max: 1,
+      retentionSeconds: 60,
+    });
+    expect(slot?.expiresAt).toBe(now + 60_000);
+    now += 59_999;
     expect(await s.list(IDS.depot)).toHaveLength(1);
-    expect(await s.acquire(request({ max: 1 }))).toBeNull();
-    now += 10_000;
-    expect(await s.list(IDS.depot)).toEqual([]);
-    expect(await s.acquire(request({ max: 1, slotId: "id-1" }))).toMatchObject({ slotId: "id-1" });
-  });
-
-  it("re-acquiring another host's slot id does not refresh it", async () => {
-    const s = store();
-    await s.acquire(request({ max: 1 }));
-    expect(await s.acquire(request({ max: 1, hostId: IDS.clientB, slotId: "id-1" }))).toBeNull();
-  });
-
-  it("releases only the matching slot", async () => {
-    const s = store();
-    await s.acquire(request());
-    expect(await s.release(IDS.depot, IDS.clientB, "opsiclientd_product_sync", "id-1")).toBe(false);
-    expect(await s.release(IDS.depot, IDS.clientA, "opsiclientd_product_sync", "id-1")).toBe(true);
+    now += 1;
     expect(await s.list(IDS.depot)).toEqual([]);
   });
 });

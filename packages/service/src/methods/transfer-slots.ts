@@ -1,4 +1,4 @@
-/** @module methods/transfer-slots Transfer slots of depots (`depot_acquireTransferSlot` & co.): the store interface, an in-memory store and the RPC handlers. */
+/** @module methods/transfer-slots Transfer slots of depots (`depot_acquireTransferSlot` & co.): the store interface, an in-memory and a Redis store, and the RPC handlers. */
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { BackendBadValueError, BackendMissingDataError, forceHostId } from "@opsi-ts/core";
@@ -98,6 +98,152 @@ export class MemoryTransferSlotStore implements TransferSlotStore {
   async list(depotId: string): Promise<StoredTransferSlot[]> {
     this.purge();
     return [...this.slots.values()].filter((s) => s.depotId === depotId);
+  }
+}
+
+/**
+ * The one Redis command {@link RedisTransferSlotStore} needs: node-redis' `client.eval(script, {keys, arguments})`
+ * (a connected `createClient()` from the `redis` package fits as is).
+ */
+export interface TransferSlotRedisClient {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+/** Options of {@link RedisTransferSlotStore}. */
+export interface RedisTransferSlotStoreOptions {
+  /** Key prefix (opsiconfd's `redis_key()` prefix); default `opsiconfd`, giving `opsiconfd:slot:…`. */
+  readonly prefix?: string;
+  readonly now?: () => number;
+  readonly newId?: () => string;
+}
+
+/**
+ * Acquire as one Lua script: Redis runs a script atomically (no other client's command interleaves),
+ * so counting the depot's slots of a type and inserting the new one cannot race, across any number
+ * of server processes. No separate lock key is needed.
+ * KEYS[1] slot key; ARGV: scan pattern of the depot and type, host id, TTL ms, max, "1" to refresh an existing slot.
+ * Returns 1 refreshed, 2 created, 0 full. SCAN results are de-duplicated (SCAN may repeat keys).
+ */
+const ACQUIRE_SCRIPT = `
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+local seen = {}
+local count = 0
+local cursor = '0'
+repeat
+  local reply = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
+  cursor = reply[1]
+  for _, key in ipairs(reply[2]) do
+    if not seen[key] then
+      seen[key] = true
+      count = count + 1
+    end
+  end
+until cursor == '0'
+if count >= tonumber(ARGV[4]) then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 2
+`;
+
+/** Keys matching ARGV[1] with their remaining TTL in ms: {key1, pttl1, key2, pttl2, …}. */
+const LIST_SCRIPT = `
+local seen = {}
+local out = {}
+local cursor = '0'
+repeat
+  local reply = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
+  cursor = reply[1]
+  for _, key in ipairs(reply[2]) do
+    if not seen[key] then
+      seen[key] = true
+      local ttl = redis.call('PTTL', key)
+      if ttl ~= -2 then
+        out[#out + 1] = key
+        out[#out + 1] = ttl
+      end
+    end
+  end
+until cursor == '0'
+return out
+`;
+
+const RELEASE_SCRIPT = `return redis.call('DEL', KEYS[1])`;
+
+const globEscape = (value: string): string => value.replace(/[*?[\]\\]/g, "\\$&");
+
+/**
+ * A {@link TransferSlotStore} in Redis with opsiconfd's key layout: one key
+ * `<prefix>:slot:<depot>:<type>:<host>:<slot_id>` per slot, value = host id, expiring after the
+ * retention time (`SET … PX`). Acquire is a single atomic Lua script (see {@link ACQUIRE_SCRIPT});
+ * release deletes the key; list scans `<prefix>:slot:<depot>:*`.
+ * @example const store = new RedisTransferSlotStore(await createClient({ url: "redis://127.0.0.1:6379" }).connect());
+ */
+export class RedisTransferSlotStore implements TransferSlotStore {
+  private readonly prefix: string;
+  private readonly now: () => number;
+  private readonly newId: () => string;
+
+  constructor(
+    private readonly client: TransferSlotRedisClient,
+    options: RedisTransferSlotStoreOptions = {},
+  ) {
+    this.prefix = `${options.prefix ?? "opsiconfd"}:slot`;
+    this.now = options.now ?? Date.now;
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  /** The Redis key of a slot. */
+  key(depotId: string, slotType: string, hostId: string, slotId: string): string {
+    return `${this.prefix}:${slotKey(depotId, slotType, hostId, slotId)}`;
+  }
+
+  async acquire(request: TransferSlotRequest): Promise<StoredTransferSlot | null> {
+    const { depotId, hostId, slotType } = request;
+    const ttlMs = Math.max(1, Math.round(request.retentionSeconds * 1000));
+    const slotId = request.slotId ?? this.newId();
+    const result = await this.client.eval(ACQUIRE_SCRIPT, {
+      keys: [this.key(depotId, slotType, hostId, slotId)],
+      arguments: [
+        `${globEscape(`${this.prefix}:${depotId}:${slotType}`)}:*`,
+        hostId,
+        String(ttlMs),
+        String(request.max),
+        request.slotId !== null ? "1" : "0",
+      ],
+    });
+    if (Number(result) === 0) return null;
+    return { depotId, hostId, slotType, slotId, expiresAt: this.now() + ttlMs };
+  }
+
+  async release(depotId: string, hostId: string, slotType: TransferSlotType, slotId: string): Promise<boolean> {
+    const deleted = await this.client.eval(RELEASE_SCRIPT, { keys: [this.key(depotId, slotType, hostId, slotId)], arguments: [] });
+    return Number(deleted) > 0;
+  }
+
+  async list(depotId: string): Promise<StoredTransferSlot[]> {
+    const reply = await this.client.eval(LIST_SCRIPT, { keys: [], arguments: [`${globEscape(`${this.prefix}:${depotId}`)}:*`] });
+    const flat = Array.isArray(reply) ? reply : [];
+    const now = this.now();
+    const slots: StoredTransferSlot[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const key = String(flat[i]);
+      const ttl = Number(flat[i + 1]);
+      const [depot, slotType, hostId, slotId, ...rest] = key.slice(this.prefix.length + 1).split(":");
+      if (rest.length > 0 || depot !== depotId || !hostId || !slotId) continue;
+      if (!(TRANSFER_SLOT_TYPES as readonly string[]).includes(slotType ?? "")) continue;
+      slots.push({
+        depotId,
+        hostId,
+        slotType: slotType as TransferSlotType,
+        slotId,
+        expiresAt: ttl >= 0 ? now + ttl : Number.POSITIVE_INFINITY,
+      });
+    }
+    return slots;
   }
 }
 

@@ -88,8 +88,8 @@ describe("parameter binding", () => {
 
 describe("not implemented capabilities", () => {
   it("answer BackendNotImplementedError naming the capability", async () => {
-    await expect(h.call("admin", "depot_librsyncSignature", ["x.opsi"])).rejects.toThrow(
-      new BackendNotImplementedError("depot_librsyncSignature needs librsync on depot files, not available in this opsi-ts build"),
+    await expect(h.call("admin", "dhcpd_updateHost", ["client1.opsi.test"])).rejects.toThrow(
+      new BackendNotImplementedError("dhcpd_updateHost needs DHCP server integration, not available in this opsi-ts build"),
     );
     const err = await h.call("admin", "user_updateMultiFactorAuth", ["adminuser"]).catch((e: unknown) => e);
     expect(toRpcError(err, { includeDetails: false })).toEqual({
