@@ -40,6 +40,11 @@ export const ConfigFile = z
     "mysql-conf": z.string().optional(),
     "acl-file": z.string().optional(),
     "hwaudit-conf": z.string().optional(),
+    /** Redis for state shared between processes (transfer slots), e.g. `redis://127.0.0.1:6379`. */
+    "redis-url": z
+      .string()
+      .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+      .optional(),
     "log-level": z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   })
   .strict();
@@ -49,7 +54,7 @@ export type ConfigServerConfig = z.output<typeof ConfigFile> & { "data-dir": str
 
 /**
  * Reads the settings: the TOML file from `OPSI_TS_CONFIG` (or `<data-dir>/configserver.toml` if present), then
- * `OPSI_TS_DATA_DIR`, `OPSI_TS_PORT`, `OPSI_TS_MYSQL_URL`, `OPSI_TS_SERVER_ID` on top.
+ * `OPSI_TS_DATA_DIR`, `OPSI_TS_PORT`, `OPSI_TS_MYSQL_URL`, `OPSI_TS_REDIS_URL`, `OPSI_TS_SERVER_ID` on top.
  * @example loadConfig(process.env)
  */
 export function loadConfig(env: NodeJS.ProcessEnv): ConfigServerConfig {
@@ -75,11 +80,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigServerConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid OPSI_TS_PORT '${env.OPSI_TS_PORT}'`);
   const mysqlUrl = env.OPSI_TS_MYSQL_URL ?? config["mysql-url"];
   if (mysqlUrl !== undefined && !mysqlUrl.startsWith("mysql://")) throw new Error("OPSI_TS_MYSQL_URL must start with mysql://");
+  const redisUrl = env.OPSI_TS_REDIS_URL ?? config["redis-url"];
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new Error("OPSI_TS_REDIS_URL must start with redis:// or rediss://");
   return {
     ...config,
     port,
     "data-dir": resolve(env.OPSI_TS_DATA_DIR ?? config["data-dir"] ?? dataDir),
     "server-id": serverIdFromHostname(env.OPSI_TS_SERVER_ID ?? config["server-id"] ?? hostname()),
     ...(mysqlUrl ? { "mysql-url": mysqlUrl } : {}),
+    ...(redisUrl ? { "redis-url": redisUrl } : {}),
   };
 }

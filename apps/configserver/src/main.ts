@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { createMysqlBackend } from "@opsi-ts/backend-mysql";
 import { openSqliteBackend } from "@opsi-ts/backend-sqlite";
 import { type Backend, HardwareAuditConfig } from "@opsi-ts/core";
-import { createConfigServer, ensureInitialAdmin } from "@opsi-ts/service";
+import { createConfigServer, ensureInitialAdmin, RedisTransferSlotStore } from "@opsi-ts/service";
 import pino from "pino";
+import { createClient } from "redis";
 import { loadConfig } from "./config.js";
 
 async function main(): Promise<void> {
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     : await openSqliteBackend({ path: join(dataDir, "opsi.sqlite"), hardwareAudit })) as unknown as Backend;
   logger.info({ backend: config["mysql-url"] || mysqlConf ? "mysql" : "sqlite", dataDir }, "backend ready");
 
+  const redis = config["redis-url"] ? await createClient({ url: config["redis-url"] }).connect() : undefined;
+  if (redis) logger.info({ redis: config["redis-url"] }, "transfer slots in Redis");
   const configServer = await createConfigServer(backend, {
     dataDir,
     serverId: config["server-id"],
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
     maxBodySize: config["max-body-size"],
     ...(config["acl-file"] ? { aclConf: readFileSync(config["acl-file"], "utf8") } : {}),
     ...(hwauditConf ? { hwauditConf } : {}),
+    ...(redis ? { transferSlots: new RedisTransferSlotStore(redis) } : {}),
     logger,
   });
   const { created } = await ensureInitialAdmin(configServer.users, {
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "stopping");
     await configServer.stop();
+    await redis?.quit().catch(() => {});
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

@@ -43,6 +43,11 @@ export const DepotConfigFile = z
       .min(1024)
       .default(10 * 1024 * 1024 * 1024),
     "acl-file": z.string().optional(),
+    /** Redis for state shared between processes (transfer slots), e.g. `redis://127.0.0.1:6379`. */
+    "redis-url": z
+      .string()
+      .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+      .optional(),
     "log-level": z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   })
   .strict();
@@ -59,7 +64,7 @@ export type DepotServerConfig = z.output<typeof DepotConfigFile> & {
 /**
  * Reads the settings: the TOML file from `OPSI_TS_CONFIG` (or `<data-dir>/depotserver.toml` if present), then
  * `OPSI_TS_DATA_DIR`, `OPSI_TS_DEPOT_ID`, `OPSI_TS_CONFIG_SERVER_URL`, `OPSI_TS_HOST_KEY`, `OPSI_TS_PORT`,
- * `OPSI_TS_EXTERNAL_URL` and the registration credentials on top.
+ * `OPSI_TS_EXTERNAL_URL`, `OPSI_TS_REDIS_URL` and the registration credentials on top.
  * @example loadDepotConfig(process.env)
  */
 export function loadDepotConfig(env: NodeJS.ProcessEnv): DepotServerConfig {
@@ -80,6 +85,7 @@ export function loadDepotConfig(env: NodeJS.ProcessEnv): DepotServerConfig {
     ...(env.OPSI_TS_CONFIG_SERVER_URL ? { "config-server-url": env.OPSI_TS_CONFIG_SERVER_URL } : {}),
     ...(env.OPSI_TS_HOST_KEY ? { "host-key": env.OPSI_TS_HOST_KEY } : {}),
     ...(env.OPSI_TS_EXTERNAL_URL ? { "external-url": env.OPSI_TS_EXTERNAL_URL } : {}),
+    ...(env.OPSI_TS_REDIS_URL ? { "redis-url": env.OPSI_TS_REDIS_URL } : {}),
     ...(env.OPSI_TS_PORT !== undefined ? { port: Number(env.OPSI_TS_PORT) } : {}),
   };
   const parsed = DepotConfigFile.safeParse(withEnv);

@@ -9,6 +9,8 @@ import { MemoryBackend } from "@opsi-ts/core";
 import { type ConfigServer, createConfigServer } from "@opsi-ts/service";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// The service package's Redis test support (fails under OPSI_TEST_REQUIRE_SERVICES=1 when Redis is down).
+import { connectTestRedis, REDIS_URL, redisAvailable } from "../../../packages/service/test/redis.js";
 import { loadDepotConfig } from "./config.js";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
@@ -29,9 +31,9 @@ function freePort(): Promise<number> {
   });
 }
 
-function rpc(port: number, ca: string, method: string): Promise<{ result: unknown; error: unknown }> {
+function rpc(port: number, ca: string, method: string, params: unknown[] = []): Promise<{ result: unknown; error: unknown }> {
   return new Promise((done, fail) => {
-    const body = JSON.stringify({ id: 1, method, params: [] });
+    const body = JSON.stringify({ id: 1, method, params });
     const auth = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString("base64")}`;
     const req = request(
       {
@@ -97,7 +99,8 @@ afterAll(async () => {
 });
 
 describe("opsi-depotserver daemon", () => {
-  it("registers, listens, forwards RPCs and stops cleanly on SIGTERM", async () => {
+  it("registers, listens, forwards RPCs, keeps transfer slots in Redis and stops cleanly on SIGTERM", async () => {
+    const withRedis = await redisAvailable();
     const port = await freePort();
     const csPort = new URL(cs.url()).port;
     const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", join(ROOT, "apps/depotserver/src/main.ts")], {
@@ -111,6 +114,7 @@ describe("opsi-depotserver daemon", () => {
         OPSI_TS_REGISTER_PASSWORD: ADMIN.password,
         OPSI_TS_PORT: String(port),
         OPSI_TS_EXTERNAL_URL: `https://localhost:${port}`,
+        ...(withRedis ? { OPSI_TS_REDIS_URL: REDIS_URL } : {}),
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -121,6 +125,19 @@ describe("opsi-depotserver daemon", () => {
       expect(hosts.result).toEqual(expect.arrayContaining(["config.app.test", "depot.app.test"]));
       const [depot] = await backend.host_getObjects([], { id: "depot.app.test" });
       expect(depot?.type).toBe("OpsiDepotserver");
+      if (withRedis) {
+        const slot = (await rpc(port, cs.tls.caCertPem, "depot_acquireTransferSlot", ["depot.app.test", "pc9.app.test"])).result as {
+          slot_id: string;
+        };
+        const redis = await connectTestRedis();
+        try {
+          const key = `opsiconfd:slot:depot.app.test:opsiclientd_product_sync:pc9.app.test:${slot.slot_id}`;
+          expect(await redis.exists(key)).toBe(1);
+          await redis.del(key);
+        } finally {
+          await redis.close();
+        }
+      }
     } finally {
       const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
       child.kill("SIGTERM");

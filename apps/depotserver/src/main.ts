@@ -4,13 +4,16 @@
  * it first when admin credentials are given) and serves the depot shares and the depot RPCs on 4447.
  */
 import { readFileSync } from "node:fs";
-import { createDepotServer } from "@opsi-ts/service";
+import { createDepotServer, RedisTransferSlotStore } from "@opsi-ts/service";
 import pino from "pino";
+import { createClient } from "redis";
 import { loadDepotConfig } from "./config.js";
 
 async function main(): Promise<void> {
   const config = loadDepotConfig(process.env);
   const logger = pino({ level: config["log-level"] });
+  const redis = config["redis-url"] ? await createClient({ url: config["redis-url"] }).connect() : undefined;
+  if (redis) logger.info({ redis: config["redis-url"] }, "transfer slots in Redis");
   const depot = await createDepotServer({
     dataDir: config["data-dir"],
     depotId: config["depot-id"],
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
     readOnlyGroups: config["readonly-user-groups"],
     maxBodySize: config["max-body-size"],
     ...(config["acl-file"] ? { aclConf: readFileSync(config["acl-file"], "utf8") } : {}),
+    ...(redis ? { transferSlots: new RedisTransferSlotStore(redis) } : {}),
     logger,
   });
   await depot.start();
@@ -43,6 +47,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "stopping");
     await depot.stop();
+    await redis?.quit().catch(() => {});
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

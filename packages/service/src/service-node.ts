@@ -24,6 +24,7 @@ import { MemoryAppStateStore } from "./maintenance/AppStateStore.js";
 import { createMaintenanceMiddleware } from "./maintenance/middleware.js";
 import type { MethodSettings } from "./methods/context.js";
 import type { CredentialsStore } from "./methods/credentials-store.js";
+import type { TransferSlotStore } from "./methods/transfer-slots.js";
 import { createRpcDispatcher, type RpcDispatcher, type RpcForwarder } from "./rpc/dispatcher.js";
 import { MemorySessionStore } from "./session/MemorySessionStore.js";
 import { SessionManager } from "./session/SessionManager.js";
@@ -61,6 +62,8 @@ export interface ServiceNodeSettings {
   readonly aclConf?: string;
   /** opsihwaudit.conf text (default: opsi's default hardware classes). */
   readonly hwauditConf?: string;
+  /** Where transfer slots live (default: in memory; `RedisTransferSlotStore` shares them between processes). */
+  readonly transferSlots?: TransferSlotStore;
   readonly logger?: Logger;
 }
 
@@ -148,6 +151,7 @@ export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceN
   const events = new ChangeEvents({ onListenerError: (err) => logger.error({ err }, "change event listener failed") });
   const methodSettings: Partial<MethodSettings> = {
     ...(hwauditClasses ? { hardwareAuditClasses: hwauditClasses } : {}),
+    ...(settings.transferSlots ? { transferSlots: settings.transferSlots } : {}),
     ...parts.methodSettings,
   };
   const dispatcher = createRpcDispatcher({
