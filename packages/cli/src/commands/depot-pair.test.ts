@@ -4,12 +4,13 @@
  * CLI finds the depot's service from its repositoryRemoteUrl, uploads to the depot's /repository and the
  * depot installs the package, writing the product objects to the config server.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryBackend } from "@opsi-ts/core";
 import { sharedFixturePath } from "@opsi-ts/core/testing";
+import { writeRepositoryMetadata } from "@opsi-ts/depot";
 import { type ConfigServer, createConfigServer, createDepotServer, type DepotServer } from "@opsi-ts/service";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,5 +100,45 @@ describe("opsi package install on a remote depot server", () => {
     expect(r.code).toBe(0);
     expect(await backend.productOnDepot_getObjects([], { productId: "localboot_new" })).toEqual([]);
     expect(existsSync(join(depotDir, "depot", "localboot_new"))).toBe(false);
+  });
+});
+
+describe("opsi package update pulling from another depot (opsiDepotId)", () => {
+  it("reads the config server's repository as the depot, under a transfer slot, and installs on the depot server", async () => {
+    const csPort = new URL(cs.url()).port;
+    // The config server's own URLs name its FQDN, which does not resolve here.
+    await backend.host_updateObjects([
+      { type: "OpsiConfigserver", id: CONFIG_ID, repositoryRemoteUrl: `webdavs://localhost:${csPort}/repository` },
+    ]);
+    copyFileSync(sharedFixturePath(`packages/${PACKAGE}`), join(csDir, "repository", PACKAGE));
+    await writeRepositoryMetadata(join(csDir, "repository"), { createSideFiles: true });
+    mkdirSync(join(work, "repos.d"), { recursive: true });
+    writeFileSync(
+      join(work, "repos.d", "master.repo"),
+      `[repository_master]\nactive = true\nopsiDepotId = ${CONFIG_ID}\nautoInstall = true\n`,
+    );
+    writeFileSync(
+      join(work, "updater.conf"),
+      `[general]\npackageDir = ${join(work, "pulled")}\nrepositoryConfigDir = ${join(work, "repos.d")}\n`,
+    );
+
+    const r = await opsi(["update", "--config", "updater.conf", "--depots", DEPOT_ID, "--json", "-v"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`Transfer slot [0-9a-f-]+ acquired on depot '${CONFIG_ID.replace(/\./g, "\\.")}'`));
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({
+      repositories: ["master"],
+      installed: [{ depotId: DEPOT_ID, productId: "localboot_new", version: "42.0-1337" }],
+    });
+    expect(readFileSync(join(work, "pulled", PACKAGE)).equals(readFileSync(sharedFixturePath(`packages/${PACKAGE}`)))).toBe(true);
+    expect(existsSync(join(depotDir, "depot", "localboot_new"))).toBe(true);
+    expect((await backend.productOnDepot_getObjects([], { productId: "localboot_new" })).map((p) => p.depotId)).toEqual([DEPOT_ID]);
+    // Released at the end.
+    const slots = await cs.dispatcher.call("depot_listTransferSlot", [CONFIG_ID], {
+      identity: { kind: "user", name: "admin1", isAdmin: true, isReadOnly: false, groups: ["opsiadmin"] },
+      sessionId: "test",
+      clientAddress: "127.0.0.1",
+    });
+    expect(slots).toEqual([]);
   });
 });

@@ -145,6 +145,21 @@ function serviceSourceDepots(main: ServiceConnection, localDepotId: string): Upd
       const states = records(await main.client.call("productPropertyState_getObjects", [[], { productId, objectId: depotId }]));
       return Object.fromEntries(states.map((s) => [str(s.propertyId), Array.isArray(s.values) ? s.values : []]));
     },
+    async acquireTransferSlot(depotId, slotId) {
+      const slot = (await main.client.call("depot_acquireTransferSlot", [depotId, localDepotId, slotId, "opsi_package_updater"])) as Record<
+        string,
+        unknown
+      >;
+      const num = (v: unknown) => (typeof v === "number" ? v : null);
+      return {
+        slot_id: typeof slot.slot_id === "string" ? slot.slot_id : null,
+        retry_after: num(slot.retry_after),
+        retention: num(slot.retention),
+      };
+    },
+    async releaseTransferSlot(depotId, slotId) {
+      await main.client.call("depot_releaseTransferSlot", [depotId, localDepotId, slotId, "opsi_package_updater"]);
+    },
   };
 }
 

@@ -279,3 +279,54 @@ describe("the package directory lock", () => {
     expect(existsSync(join(packageDir, UPDATER_LOCK_FILE))).toBe(false);
   });
 });
+
+describe("repositories with opsiDepotId", () => {
+  it("download under a transfer slot on the source depot: waits while it is busy, releases at the end", async () => {
+    await publish({ id: "app", productVersion: "1.0", packageVersion: "1" });
+    writeFileSync(
+      join(work, "repos.d", "test.repo"),
+      "[repository_master]\nactive = true\nopsiDepotId = master.updater.test\nautoInstall = true\n",
+    );
+    writeFileSync(join(work, "updater.conf"), `[general]\npackageDir = ${packageDir}\nrepositoryConfigDir = ${join(work, "repos.d")}\n`);
+    const cfg = await loadUpdaterConfig({ configFile: join(work, "updater.conf") });
+    const calls: string[] = [];
+    const slept: number[] = [];
+    let busy = 2;
+    const result = await runUpdater({
+      config: cfg,
+      mode: "update",
+      depots: [memoryDepot()],
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+      sourceDepots: {
+        async repository(depotId) {
+          calls.push(`repository ${depotId}`);
+          return { baseUrl: repoUrl(), username: DEPOT, password: "0123456789abcdef0123456789abcdef" };
+        },
+        async propertyDefaults() {
+          return {};
+        },
+        async acquireTransferSlot(depotId, slotId) {
+          calls.push(`acquire ${depotId} ${slotId}`);
+          if (busy-- > 0) return { slot_id: null, retry_after: 2, retention: null };
+          return { slot_id: "slot-1", retry_after: null, retention: 60 };
+        },
+        async releaseTransferSlot(depotId, slotId) {
+          calls.push(`release ${depotId} ${slotId}`);
+        },
+      },
+    });
+    expect(result.errors).toEqual([]);
+    expect(result.downloaded.map((d) => d.fileName)).toEqual(["app_1.0-1.opsi"]);
+    expect(slept).toEqual([2000, 2000]);
+    expect(calls).toEqual([
+      "repository master.updater.test",
+      "acquire master.updater.test null",
+      "acquire master.updater.test null",
+      "acquire master.updater.test null",
+      "release master.updater.test slot-1",
+    ]);
+    expect(installs).toEqual(["app_1.0-1.opsi"]);
+  });
+});

@@ -38,6 +38,62 @@ export interface UpdaterSourceDepots {
   repository(depotId: string): Promise<{ baseUrl: string; username: string; password: string }>;
   /** Property defaults of the product on that depot (`inheritProductProperties`). */
   propertyDefaults(depotId: string, productId: string): Promise<PropertyDefaultValues>;
+  /**
+   * `depot_acquireTransferSlot(depotId, <local depot>, slotId, "opsi_package_updater")`: the slot as the
+   * service answers it (`retry_after` set when the depot is busy). Optional; without it no slot is taken.
+   */
+  acquireTransferSlot?(depotId: string, slotId: string | null): Promise<TransferSlotAnswer>;
+  releaseTransferSlot?(depotId: string, slotId: string): Promise<void>;
+}
+
+/** The parts of a transfer-slot answer the updater uses. */
+export interface TransferSlotAnswer {
+  readonly slot_id: string | null;
+  readonly retry_after: number | null;
+  readonly retention: number | null;
+}
+
+/** How long to wait for a transfer slot, in all (default 1 hour). */
+const SLOT_WAIT_LIMIT_MS = 3_600_000;
+
+/**
+ * Holds a transfer slot on `depotId` while `work` runs (spec §3.3 step 4): waits while the depot answers
+ * `retry_after`, renews every `retention − 10` s (at least every second) and releases at the end.
+ */
+async function withTransferSlot<T>(
+  source: UpdaterSourceDepots,
+  depotId: string,
+  work: () => Promise<T>,
+  log: (level: UpdaterLogLevel, message: string) => void,
+  sleep: (ms: number) => Promise<void>,
+): Promise<T> {
+  const acquire = source.acquireTransferSlot?.bind(source);
+  if (!acquire) return work();
+  const started = Date.now();
+  let answer = await acquire(depotId, null);
+  while (answer.retry_after !== null || answer.slot_id === null) {
+    const wait = Math.max(1, answer.retry_after ?? 1) * 1000;
+    if (Date.now() - started + wait > SLOT_WAIT_LIMIT_MS)
+      throw new UpdaterConfigError(`No transfer slot on depot '${depotId}' within an hour`);
+    log("notice", `Depot '${depotId}' has no free transfer slot, retrying in ${Math.round(wait / 1000)} s`);
+    await sleep(wait);
+    answer = await acquire(depotId, null);
+  }
+  const slotId = answer.slot_id;
+  const every = Math.max(1, (answer.retention ?? 60) - 10) * 1000;
+  const timer = setInterval(() => {
+    acquire(depotId, slotId).catch((e: unknown) => log("warning", `Renewing the transfer slot on '${depotId}' failed: ${message(e)}`));
+  }, every);
+  timer.unref();
+  log("info", `Transfer slot ${slotId} acquired on depot '${depotId}'`);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+    await source
+      .releaseTransferSlot?.(depotId, slotId)
+      .catch((e: unknown) => log("warning", `Releasing the transfer slot failed: ${message(e)}`));
+  }
 }
 
 /** A progress event of a download. */
@@ -74,6 +130,8 @@ export interface RunUpdaterOptions {
   readonly now?: Date;
   /** Tries per download (default 3). */
   readonly downloadAttempts?: number;
+  /** Waiting for a transfer slot (default `setTimeout`). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** An error collected during a run. */
@@ -104,6 +162,8 @@ export interface UpdaterResult {
   /** 0, or 2 if errors were collected. */
   readonly exitCode: 0 | 2;
 }
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function message(e: unknown): string {
   if (e instanceof OpsiError) return e.detail || e.message;
@@ -258,8 +318,13 @@ async function run(
     const location = locations.get(p.repository);
     const fetch = fetchers.get(p.repository);
     if (!location || !fetch) continue;
+    const repo = repos.find((r) => r.name === p.repository);
     try {
-      const done = await download(entry, location, fetch, packageDir, options, log);
+      const run = () => download(entry, location, fetch, packageDir, options, log);
+      const done =
+        repo?.opsiDepotId && options.sourceDepots
+          ? await withTransferSlot(options.sourceDepots, repo.opsiDepotId, run, log, options.sleep ?? defaultSleep)
+          : await run();
       result.downloaded.push({
         productId: p.productId,
         version: p.version,
