@@ -1,0 +1,10 @@
+/**
+ * @module @opsi-ts/messagebus
+ * The opsi 4.3 message bus: message model (every opsicommon message type), msgpack framing with
+ * lz4/gzip compression, channel names and the broker's access rules.
+ */
+
+export * from "./channels.js";
+export * from "./codec.js";
+export * from "./errors.js";
+export * from "./messages.js";
