@@ -4,6 +4,9 @@
  * lz4/gzip compression, channel names and the broker's access rules.
  */
 
+export { MemoryBroker } from "./broker/memory-broker.js";
+export { RedisBroker, type RedisBrokerOptions } from "./broker/redis-broker.js";
+export * from "./broker/types.js";
 export * from "./channels.js";
 export * from "./codec.js";
 export * from "./errors.js";
