@@ -9,7 +9,7 @@ import { buildPackage, extractPackage } from "../packages/depot/src/index.js";
 import type { BenchResult } from "./types.js";
 
 const MB = 1024 * 1024;
-const ROUNDS = 2;
+const ROUNDS = 3;
 
 /** mulberry32: a small seeded PRNG, so every run generates the same text files. */
 function prng(seed: number): () => number {
@@ -135,6 +135,7 @@ async function generateTree(src: string, spec: TreeSpec): Promise<{ bytes: numbe
 
 /** Runs `fn` while sampling this process's RSS every 100 ms; returns seconds and peak RSS in bytes. */
 async function measureOurs(fn: () => Promise<unknown>): Promise<{ seconds: number; peakRss: number }> {
+  await syncDisks();
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
@@ -152,6 +153,7 @@ async function measureOurs(fn: () => Promise<unknown>): Promise<{ seconds: numbe
 
 /** Runs a command under `/usr/bin/time -v`; returns seconds and "Maximum resident set size" in bytes. */
 async function measureCommand(cmd: string, args: readonly string[]): Promise<{ seconds: number; peakRss: number }> {
+  await syncDisks();
   const useTime = existsSync("/usr/bin/time");
   const [file, argv] = useTime ? ["/usr/bin/time", ["-v", cmd, ...args]] : [cmd, [...args]];
   const start = process.hrtime.bigint();
@@ -180,6 +182,15 @@ async function measureCommand(cmd: string, args: readonly string[]): Promise<{ s
   if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${code}): ${stderr.slice(-2000)}`);
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
   return { seconds, peakRss: m ? Number(m[1]) * 1024 : vmHwm };
+}
+
+/** Flushes dirty pages so that one step's writeback does not slow the next measured step (both sides alike). */
+function syncDisks(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("sync", [], { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("close", () => resolve());
+  });
 }
 
 async function duBytes(dir: string): Promise<number> {
@@ -218,6 +229,7 @@ export async function run(): Promise<BenchResult[]> {
     let oursBuild: Best | undefined;
     let oursExtract: Best | undefined;
     let tarBuild: Best | undefined;
+    let tarMd5Build: Best | undefined;
     let tarExtract: Best | undefined;
     let ourSize = 0;
     let tarSize = 0;
@@ -226,6 +238,7 @@ export async function run(): Promise<BenchResult[]> {
       const outDir = join(root, "out");
       const extractDir = join(root, "ours-x");
       let pkgPath = "";
+      // The package as opsi-makepackage writes it: archive + .md5 (buildPackage always computes the MD5).
       const b = await measureOurs(async () => {
         pkgPath = (await buildPackage(src, { outDir })).path;
       });
@@ -236,7 +249,7 @@ export async function run(): Promise<BenchResult[]> {
       oursBuild = better(oursBuild, b);
       oursExtract = better(oursExtract, x);
       console.log(
-        `round ${round + 1} ours: build ${b.seconds.toFixed(2)} s, extract ${x.seconds.toFixed(2)} s, package ${(ourSize / MB).toFixed(1)} MB`,
+        `round ${round + 1} ours: build+md5 ${b.seconds.toFixed(2)} s, extract ${x.seconds.toFixed(2)} s, package ${(ourSize / MB).toFixed(1)} MB`,
       );
       await rm(outDir, { recursive: true, force: true });
       await rm(extractDir, { recursive: true, force: true });
@@ -246,26 +259,43 @@ export async function run(): Promise<BenchResult[]> {
       const tarDir = join(root, "tar-x");
       const tb = await measureCommand("tar", ["--zstd", "-cf", archive, "-C", src, "CLIENT_DATA", "OPSI"]);
       tarSize = (await stat(archive)).size;
+      await rm(archive, { force: true });
+      const tm = await measureCommand("sh", [
+        "-c",
+        `tar --zstd -cf '${archive}' -C '${src}' CLIENT_DATA OPSI && md5sum '${archive}' > '${archive}.md5'`,
+      ]);
+      tarMd5Build = better(tarMd5Build, tm);
       await mkdir(tarDir);
       const tx = await measureCommand("tar", ["--zstd", "-xf", archive, "-C", tarDir]);
       tarBuild = better(tarBuild, tb);
       tarExtract = better(tarExtract, tx);
       console.log(
-        `round ${round + 1} tar:  build ${tb.seconds.toFixed(2)} s, extract ${tx.seconds.toFixed(2)} s, archive ${(tarSize / MB).toFixed(1)} MB`,
+        `round ${round + 1} tar:  archive ${tb.seconds.toFixed(2)} s, archive+md5sum ${tm.seconds.toFixed(2)} s, extract ${tx.seconds.toFixed(2)} s, archive ${(tarSize / MB).toFixed(1)} MB`,
       );
       await rm(archive, { force: true });
+      await rm(`${archive}.md5`, { force: true });
       await rm(tarDir, { recursive: true, force: true });
     }
-    if (!oursBuild || !oursExtract || !tarBuild || !tarExtract) throw new Error("no rounds ran");
+    if (!oursBuild || !oursExtract || !tarBuild || !tarMd5Build || !tarExtract) throw new Error("no rounds ran");
 
     const mbps = (seconds: number) => sourceBytes / MB / seconds;
     const size = `source ${(sourceBytes / MB).toFixed(0)} MB in ${files} files`;
     const levels =
-      "zstd level 3 both sides (zstd-napi CompressStream defaults, single-threaded on the main thread; tar→zstd CLI default -3, -T1)";
+      "zstd level 3 both sides (ours: single-threaded libzstd in a writer worker fed by a reader worker; tar→zstd CLI default -3, -T1)";
     const rows: BenchResult[] = [];
-    for (const [what, ours, theirs] of [
-      ["build", oursBuild, tarBuild],
-      ["extract", oursExtract, tarExtract],
+    const buildValue = mbps(oursBuild.seconds);
+    rows.push({
+      name: `buildPackage incl. .md5 vs bare tar (best of ${ROUNDS})`,
+      unit: "MB/s",
+      value: buildValue,
+      baseline: "tar --zstd -cf (no checksum)",
+      baselineValue: mbps(tarBuild.seconds),
+      ratio: buildValue / mbps(tarBuild.seconds),
+      notes: `${size}; ${levels}; ours ${oursBuild.seconds.toFixed(2)} s (archive + MD5 pass), tar ${tarBuild.seconds.toFixed(2)} s`,
+    });
+    for (const [what, ours, theirs, baseline] of [
+      ["build", oursBuild, tarMd5Build, "tar --zstd -cf && md5sum"],
+      ["extract", oursExtract, tarExtract, "tar --zstd -xf"],
     ] as const) {
       const value = mbps(ours.seconds);
       const baselineValue = mbps(theirs.seconds);
@@ -273,7 +303,7 @@ export async function run(): Promise<BenchResult[]> {
         name: `${what}Package throughput (best of ${ROUNDS})`,
         unit: "MB/s",
         value,
-        baseline: `tar --zstd ${what === "build" ? "-cf" : "-xf"}`,
+        baseline,
         baselineValue,
         ratio: value / baselineValue,
         notes: `${size}; ${levels}; ours ${ours.seconds.toFixed(2)} s, tar ${theirs.seconds.toFixed(2)} s`,
@@ -282,7 +312,7 @@ export async function run(): Promise<BenchResult[]> {
         name: `${what} peak RSS`,
         unit: "MB",
         value: ours.peakRss / MB,
-        baseline: `tar --zstd ${what === "build" ? "-cf" : "-xf"} (max RSS of tar or its zstd child)`,
+        baseline: `${baseline} (max RSS of tar, its zstd child or md5sum)`,
         baselineValue: theirs.peakRss / MB,
         ratio: ours.peakRss / theirs.peakRss,
         notes: `our whole Node process (RSS before build/extract ${(baseRss / MB).toFixed(0)} MB), sampled every 100 ms; tar via /usr/bin/time -v`,

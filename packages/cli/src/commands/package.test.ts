@@ -11,8 +11,12 @@ import { withSpinner } from "./package.js";
 let root: string;
 let src: string;
 
+const systemTmp = process.env.TMPDIR;
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "opsi-cli-package-"));
+  // `package make` takes opsi-makepackage's lock in the temp directory: one per test, so that
+  // parallel runs of this file never meet.
+  process.env.TMPDIR = root;
   src = join(root, "localboot_new");
   mkdirSync(join(src, "OPSI"), { recursive: true });
   writeFileSync(join(src, "OPSI", "control.toml"), readSharedFixture("packages/control.toml"));
@@ -22,7 +26,11 @@ beforeEach(() => {
   mkdirSync(join(src, "CLIENT_DATA.special"));
   writeFileSync(join(src, "CLIENT_DATA.special", "extra.txt"), "custom\n");
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => {
+  if (systemTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = systemTmp;
+  rmSync(root, { recursive: true, force: true });
+});
 
 async function opsi(args: string[], cwd = root) {
   const mem = memoryIo({ cwd });
@@ -46,8 +54,8 @@ describe("opsi package make", () => {
     expect(r.stdout).toBe(`${path}\nmd5: ${md5}\n`);
   });
 
-  it("prints JSON with relative --out, --gzip and --custom", async () => {
-    const r = await opsi(["package", "make", "localboot_new", "-o", "out", "--gzip", "--custom", "special", "--json"]);
+  it("prints JSON with relative --out, --gzip and --custom-name", async () => {
+    const r = await opsi(["package", "make", "localboot_new", "-o", "out", "--gzip", "--custom-name", "special", "--json"]);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout) as Record<string, unknown>;
     const path = join(root, "out", "localboot_new_42.0-1337~special.opsi");
@@ -56,6 +64,7 @@ describe("opsi package make", () => {
       md5: readFileSync(`${path}.md5`, "utf8"),
       size: statSync(path).size,
       members: ["OPSI.tar.gz", "CLIENT_DATA.tar.gz", "CLIENT_DATA.special.tar.gz"],
+      sideFiles: [`${path}.md5`, `${path}.zsync`],
     });
     const info = await readPackageInfo(path);
     expect(info.members.map((m) => [m.name, m.compression])).toEqual([
@@ -84,6 +93,41 @@ describe("opsi package make", () => {
     const empty = await opsi(["package", "make", "empty"]);
     expect(empty.code).toBe(1);
     expect(empty.stderr).toBe(`Error: BackendBadValueError: '${join(root, "empty")}' has no OPSI directory\n`);
+  });
+
+  it("builds custom-only packages, sets versions, and takes the options of opsi-makepackage", async () => {
+    const locks = join(root, "locks");
+    mkdirSync(locks);
+    const base = ["package", "make", "localboot_new", "-o", "out", "--json", "-t", "locks"];
+    const only = await opsi([...base, "-c", "special", "--compression", "gz", "--no-zsync"]);
+    expect(only).toMatchObject({ code: 0, stderr: "" });
+    const onlyJson = JSON.parse(only.stdout) as { path: string; members: string[]; sideFiles: string[] };
+    expect(onlyJson.path).toBe(join(root, "out", "localboot_new_42.0-1337~special.opsi"));
+    expect(onlyJson.members).toEqual(["OPSI.tar.gz", "CLIENT_DATA.special.tar.gz"]);
+    expect(onlyJson.sideFiles).toEqual([`${onlyJson.path}.md5`]);
+    expect(existsSync(`${onlyJson.path}.zsync`)).toBe(false);
+
+    const bumped = await opsi([...base, "--product-version", "43.0", "--package-version", "2", "--no-md5"]);
+    expect(bumped).toMatchObject({ code: 0, stderr: "" });
+    const bumpedJson = JSON.parse(bumped.stdout) as { path: string; sideFiles: string[] };
+    expect(bumpedJson.path).toBe(join(root, "out", "localboot_new_43.0-2.opsi"));
+    expect(bumpedJson.sideFiles).toEqual([`${bumpedJson.path}.zsync`]);
+    expect(readFileSync(join(src, "OPSI", "control.toml"), "utf8")).toContain('version = "43.0"');
+    expect((await readPackageInfo(bumpedJson.path)).control.product.packageVersion).toBe("2");
+    expect(readdirSync(locks)).toEqual([]);
+
+    const bad = await opsi([...base, "--package-version", "1-2"]);
+    expect(bad).toMatchObject({ code: 1, stdout: "" });
+    expect(bad.stderr).toContain("Bad package version '1-2'");
+    const bzip2 = await opsi([...base, "--compression", "bzip2"]);
+    expect(bzip2.code).toBe(1);
+    expect(bzip2.stderr).toContain("bzip2 packages are not written");
+    const both = await opsi([...base, "-k", "--package-version", "3"]);
+    expect(both.stderr).toContain("--keep-versions cannot be combined");
+    writeFileSync(join(locks, ".opsi-makepackage.lock.localboot_new"), String(process.pid));
+    const locked = await opsi([...base, "--overwrite"]);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toContain(`locked by process ${process.pid}`);
   });
 
   it("reports a broken control file", async () => {
@@ -201,7 +245,7 @@ describe("opsi package info", () => {
 
 describe("opsi package extract", () => {
   it("extracts into a new directory and lists what it wrote", async () => {
-    const path = await make(["--custom", "special"]);
+    const path = await make(["--custom-name", "special"]);
     const r = await opsi(["package", "extract", path, "unpacked"]);
     const target = join(root, "unpacked");
     expect(r).toMatchObject({ code: 0, stderr: "" });
@@ -209,7 +253,8 @@ describe("opsi package extract", () => {
       [
         `Extracted localboot_new 42.0-1337 to ${target}`,
         `  OPSI.tar.zstd -> ${join(target, "OPSI")} (2 entries)`,
-        `  CLIENT_DATA.tar.zstd -> ${join(target, "CLIENT_DATA")} (3 entries)`,
+        // Directories with content get no entry of their own (as opsi-makepackage).
+        `  CLIENT_DATA.tar.zstd -> ${join(target, "CLIENT_DATA")} (2 entries)`,
         `  CLIENT_DATA.special.tar.zstd -> ${join(target, "CLIENT_DATA")} (1 entry)`,
         "",
       ].join("\n"),
@@ -300,7 +345,16 @@ describe("opsi package --help", () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: opsi ${command.join(" ")}`);
     }
-    expect((await opsi(["package", "make", "--help"])).stdout).toContain("--custom <name>");
+    const help = (await opsi(["package", "make", "--help"])).stdout;
+    for (const option of [
+      "-i, --custom-name <c>",
+      "-c, --custom-only <c>",
+      "--product-version <v>",
+      "-h, --follow-symlinks",
+      "--no-zsync",
+    ]) {
+      expect(help).toContain(option);
+    }
     expect((await opsi(["package", "extract", "--help"])).stdout).toContain("--force");
   });
 });

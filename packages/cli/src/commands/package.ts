@@ -2,19 +2,43 @@
 import { readdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { BackendBadValueError, BackendIOError, BackendMissingDataError, OpsiError, toWire } from "@opsi-ts/core";
-import { type BuildResult, buildPackage, extractPackage, type PackageInfo, readPackageInfo } from "@opsi-ts/depot";
+import { type BuildCompression, type BuildResult, buildPackage, extractPackage, type PackageInfo, readPackageInfo } from "@opsi-ts/depot";
 import type { Command } from "commander";
 import type { CliIo, CliOutput } from "../io.js";
 import { registerPackageServiceCommands } from "./package-remote.js";
 import { registerPackageUpdateCommand } from "./package-update.js";
 
-/** Options of `opsi package make`. */
+/** Options of `opsi package make` (opsi-makepackage's names where it has them). */
 interface MakeOptions {
   readonly out?: string;
+  readonly compression?: string;
   readonly gzip?: boolean;
-  readonly custom?: string;
+  readonly customName?: string;
+  readonly customOnly?: string;
+  readonly productVersion?: string;
+  readonly packageVersion?: string;
+  readonly keepVersions?: boolean;
+  readonly followSymlinks?: boolean;
+  readonly md5?: boolean;
+  readonly zsync?: boolean;
+  readonly tempDir?: string;
   readonly overwrite?: boolean;
   readonly json?: boolean;
+}
+
+/**
+ * The inner compression of `--compression`: zstd (default) or gzip/gz. bzip2 is refused: opsi warns that
+ * such packages cannot be synced, and writing it would need the external `bzip2` binary.
+ * @example makeCompression("gz") // "gzip"
+ */
+export function makeCompression(value: string | undefined, gzip = false): BuildCompression {
+  const v = (value ?? (gzip ? "gzip" : "zstd")).toLowerCase();
+  if (v === "zstd") return "zstd";
+  if (v === "gzip" || v === "gz") return "gzip";
+  if (v === "bzip2" || v === "bz2") {
+    throw new BackendBadValueError("bzip2 packages are not written (opsi calls them unsyncable): use --compression zstd or gzip");
+  }
+  throw new BackendBadValueError(`Unknown compression '${value ?? ""}': expected zstd, gzip or gz`);
 }
 
 /** The JSON `opsi package info --json` prints. */
@@ -171,28 +195,54 @@ export function registerPackageCommands(program: Command, io: CliIo): void {
 
   pkg
     .command("make")
-    .description("build a package from a source directory (OPSI/ with control.toml or control, CLIENT_DATA/, SERVER_DATA/)")
+    .description(
+      "build a package from a source directory (OPSI/ with control.toml or control, CLIENT_DATA/, SERVER_DATA/, custom OPSI.<c>/ ...), as opsi-makepackage",
+    )
     .argument("<dir>", "the source directory")
     .option("-o, --out <dir>", "directory to write the package into (default: the source directory's parent)")
-    .option("--gzip", "compress the inner archives with gzip instead of zstd")
-    .option("--custom <name>", "custom name: appends ~<name> and includes the OPSI.<name>, CLIENT_DATA.<name>, ... directories")
+    .option("--compression <c>", "inner archive compression: zstd (default), gzip or gz (bzip2 is not written)")
+    .option("--gzip", "short for --compression gzip")
+    .option("-i, --custom-name <c>", "custom package: also packs OPSI.<c>/, CLIENT_DATA.<c>/, SERVER_DATA.<c>/; writes …~<c>.opsi")
+    .option("-c, --custom-only <c>", "custom package of only the custom directories (plus OPSI/ if there is no OPSI.<c>/)")
+    .option("--product-version <v>", "set the product version (rewrites the control file(s) in the source directory)")
+    .option("--package-version <v>", "set the package version (rewrites the control file(s) in the source directory)")
+    .option("-k, --keep-versions", "keep the versions of the control file (the default; never asks)")
+    .option("-h, --follow-symlinks", "store the targets of symlinks instead of the links")
+    .option("--no-md5", "do not write <package>.md5")
+    .option("--no-zsync", "do not write <package>.zsync")
+    .option("-t, --temp-dir <dir>", "directory of the lock file .opsi-makepackage.lock.<productId> (default: the system's)")
     .option("--overwrite", "replace an existing package file")
-    .option("--json", "print {path, md5, size, members} as JSON")
+    .option("--json", "print {path, md5, size, members, sideFiles} as JSON")
+    .helpOption("--help", "display help for command")
     .action(async (dir: string, options: MakeOptions) => {
       const source = resolve(io.cwd, dir);
       const info = await stat(source).catch(() => null);
       if (!info?.isDirectory()) throw new BackendMissingDataError(`Source directory '${source}' not found`);
+      if (options.customName !== undefined && options.customOnly !== undefined) {
+        throw new BackendBadValueError("Use either --custom-name or --custom-only");
+      }
+      if (options.keepVersions && (options.productVersion !== undefined || options.packageVersion !== undefined)) {
+        throw new BackendBadValueError("--keep-versions cannot be combined with --product-version or --package-version");
+      }
+      const compression = makeCompression(options.compression, options.gzip);
+      const customName = options.customName ?? options.customOnly;
       const result: BuildResult = await withSpinner(io.stderr, "Building package ...", () =>
         buildPackage(source, {
           ...(options.out === undefined ? {} : { outDir: resolve(io.cwd, options.out) }),
-          compression: options.gzip ? "gzip" : "zstd",
-          ...(options.custom === undefined ? {} : { customName: options.custom }),
+          compression,
+          ...(customName === undefined ? {} : { customName, customOnly: options.customOnly !== undefined }),
+          ...(options.productVersion === undefined ? {} : { productVersion: options.productVersion }),
+          ...(options.packageVersion === undefined ? {} : { packageVersion: options.packageVersion }),
+          followSymlinks: options.followSymlinks ?? false,
+          md5File: options.md5 !== false,
+          zsyncFile: options.zsync !== false,
+          lock: options.tempDir === undefined ? true : resolve(io.cwd, options.tempDir),
           overwrite: options.overwrite ?? false,
         }),
       );
       if (options.json) {
-        const { path, md5, size, members } = result;
-        io.stdout.write(`${JSON.stringify({ path, md5, size, members }, null, 2)}\n`);
+        const { path, md5, size, members, sideFiles } = result;
+        io.stdout.write(`${JSON.stringify({ path, md5, size, members, sideFiles }, null, 2)}\n`);
       } else {
         io.stdout.write(`${result.path}\nmd5: ${result.md5}\n`);
       }

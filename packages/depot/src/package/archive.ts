@@ -1,14 +1,15 @@
 /** @module package/archive — streaming, validating reader of `.opsi` files (outer tar or cpio, inner tar/cpio with zstd, gzip, bzip2 or no compression). */
 import { spawn } from "node:child_process";
-import { createReadStream, createWriteStream } from "node:fs";
-import { link, lstat, mkdir, symlink, unlink } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { type FileHandle, link, lstat, mkdir, open, symlink, unlink } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join, posix } from "node:path";
 import { Readable, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { BackendBadValueError } from "@opsi-ts/core";
 import { extract as tarExtract } from "tar-stream";
-import { DecompressStream } from "zstd-napi";
+import type * as ZstdBinding from "zstd-napi/binding";
 import { ArchiveSizeError, drain, limitBytes, peek } from "./bytes.js";
 import { type PackageControl, resolveControl } from "./control.js";
 import { readCpio } from "./cpio.js";
@@ -50,6 +51,10 @@ export interface PackageInfo {
   readonly members: readonly PackageMember[];
   readonly control: PackageControl;
 }
+
+const zstd = createRequire(import.meta.url)("zstd-napi/binding") as typeof ZstdBinding;
+/** Read size of the package file and output size of the zstd decoder. */
+const IO_CHUNK = 1 << 20;
 
 const MEMBER = /^(OPSI|CLIENT_DATA|SERVER_DATA)(?:\.([a-zA-Z0-9]+))?\.(tar|cpio)(?:\.(zstd|zst|gz|bz2))?$/;
 const CONTROL_MAX = 1024 * 1024;
@@ -98,8 +103,38 @@ async function* throughTransform(source: AsyncIterable<Buffer>, transform: Trans
   if (result instanceof Error) throw result;
 }
 
+/** zstd decoding straight on libzstd's streaming API (large output buffers, no stream machinery). */
+async function* unzstd(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const dctx = new zstd.DCtx();
+  let inFrame = false;
+  // Output goes into consecutive regions of one buffer; a region is never written again once yielded.
+  let dst = Buffer.allocUnsafe(IO_CHUNK);
+  let off = 0;
+  for await (const chunk of source) {
+    let src = chunk;
+    for (;;) {
+      if (dst.length - off < 64 * 1024) {
+        dst = Buffer.allocUnsafe(IO_CHUNK);
+        off = 0;
+      }
+      const room = dst.length - off;
+      const [ret, produced, consumed] = dctx.decompressStream(dst.subarray(off), src);
+      src = src.subarray(consumed);
+      if (produced > 0) {
+        off += produced;
+        yield dst.subarray(off - produced, off);
+      }
+      if (src.length === 0 && (produced < room || ret === 0)) {
+        inFrame = ret !== 0;
+        break;
+      }
+    }
+  }
+  if (inFrame) throw new UnsafeArchiveError("zstd stream ended in the middle of a frame");
+}
+
 function decompress(source: AsyncIterable<Buffer>, compression: Compression): AsyncIterable<Buffer> {
-  if (compression === "zstd") return throughTransform(source, new DecompressStream());
+  if (compression === "zstd") return unzstd(source);
   if (compression === "gzip") return throughTransform(source, createGunzip());
   if (compression === "bzip2") return bunzip2(source);
   return source;
@@ -207,7 +242,7 @@ interface MemberState {
 }
 
 async function* readOuter(path: string, onFormat: (f: ArchiveFormat) => void): AsyncGenerator<ArchiveEntry> {
-  const { head, stream } = await peek(createReadStream(path), 262);
+  const { head, stream } = await peek(createReadStream(path, { highWaterMark: IO_CHUNK }), 262);
   const format = detectFormat(head, path);
   onFormat(format);
   yield* format === "cpio" ? readCpio(stream) : readTar(stream);
@@ -335,18 +370,113 @@ export async function readPackageInfo(path: string, limits: ExtractLimits = {}):
   };
 }
 
-async function writeEntry(dest: string, root: string, name: string, entry: ArchiveEntry): Promise<void> {
-  const target = join(dest, root, name);
-  await mkdir(join(dest, root, posix.dirname(name)), { recursive: true });
-  if (entry.type === "directory") {
-    await mkdir(target, { recursive: true });
-    return;
+/** Files up to this size are read whole and written in the background, several at a time. */
+const SMALL_FILE = 1 << 20;
+const MAX_PENDING_WRITES = 32;
+const MAX_PENDING_BYTES = 64 << 20;
+
+/**
+ * Writes validated entries: directories it created are remembered (no mkdir per file), a new file is
+ * created with one `open(O_EXCL)` (an existing file or link is unlinked first, never followed), small
+ * files are written in the background while the archive is read on, large ones are streamed.
+ */
+class EntryWriter {
+  private readonly dirs = new Set<string>();
+  private readonly pending = new Set<Promise<void>>();
+  private pendingBytes = 0;
+  private failure: { error: unknown } | null = null;
+
+  constructor(private readonly dest: string) {}
+
+  private async ensureDir(path: string): Promise<void> {
+    if (this.dirs.has(path)) return;
+    await mkdir(path, { recursive: true });
+    this.dirs.add(path);
   }
-  const existing = await lstat(target).catch(() => null);
-  if (existing && !existing.isDirectory()) await unlink(target);
-  if (entry.type === "symlink") await symlink(entry.linkname ?? "", target);
-  else if (entry.type === "hardlink") await link(join(dest, root, safeName(entry.linkname ?? "", name)), target);
-  else await pipeline(Readable.from(entry.body), createWriteStream(target, { mode: entry.mode & 0o777 || 0o644 }));
+
+  /** Opens `target` for writing as a new file, replacing an existing non-directory. */
+  private async create(target: string, mode: number): Promise<FileHandle> {
+    try {
+      return await open(target, "wx", mode);
+    } catch (e: unknown) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const existing = await lstat(target);
+      if (existing.isDirectory()) throw e;
+      await unlink(target);
+      return await open(target, "wx", mode);
+    }
+  }
+
+  private async writeSmall(target: string, data: Buffer, mode: number): Promise<void> {
+    const handle = await this.create(target, mode);
+    try {
+      let done = 0;
+      while (done < data.length) done += (await handle.write(data, done, data.length - done)).bytesWritten;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private track(work: Promise<void>, bytes: number): void {
+    this.pendingBytes += bytes;
+    const p: Promise<void> = work
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => {
+        this.pending.delete(p);
+        this.pendingBytes -= bytes;
+      });
+    this.pending.add(p);
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Waits for all background writes; throws the first failure. */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    this.check();
+  }
+
+  async entry(root: string, name: string, entry: ArchiveEntry): Promise<void> {
+    this.check();
+    const target = join(this.dest, root, name);
+    const parent = join(this.dest, root, posix.dirname(name));
+    await this.ensureDir(parent);
+    if (entry.type === "directory") {
+      await this.ensureDir(target);
+      return;
+    }
+    const mode = entry.mode & 0o777 || 0o644;
+    if (entry.type === "symlink" || entry.type === "hardlink") {
+      await this.flush();
+      const existing = await lstat(target).catch(() => null);
+      if (existing && !existing.isDirectory()) await unlink(target);
+      if (entry.type === "symlink") await symlink(entry.linkname ?? "", target);
+      else await link(join(this.dest, root, safeName(entry.linkname ?? "", name)), target);
+      return;
+    }
+    if (entry.size <= SMALL_FILE) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry.body) chunks.push(chunk);
+      // A copy: the chunks are views into the decoder's larger buffers.
+      const data = Buffer.concat(chunks);
+      while (this.pending.size >= MAX_PENDING_WRITES || this.pendingBytes > MAX_PENDING_BYTES) await Promise.race(this.pending);
+      this.track(this.writeSmall(target, data, mode), data.length);
+      return;
+    }
+    const handle = await this.create(target, mode);
+    try {
+      for await (const chunk of entry.body) {
+        let done = 0;
+        while (done < chunk.length) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
 }
 
 /**
@@ -360,7 +490,14 @@ export async function extractPackage(path: string, dir: string, limits: ExtractL
   const levels = [...new Set(info.members.map(dots))].sort();
   for (const directory of new Set(info.members.map((m) => m.directory))) await mkdir(join(dir, directory), { recursive: true });
   for (const level of levels) {
-    await walkPackage(path, limits, { entry: (_m, root, name, entry) => writeEntry(dir, root, name, entry) }, (m) => dots(m) === level);
+    const writer = new EntryWriter(dir);
+    try {
+      await walkPackage(path, limits, { entry: (_m, root, name, entry) => writer.entry(root, name, entry) }, (m) => dots(m) === level);
+    } catch (e: unknown) {
+      await writer.flush().catch(() => undefined);
+      throw e;
+    }
+    await writer.flush();
   }
   return info;
 }

@@ -1,6 +1,11 @@
 /** @module package/bytes — exact reads, peeking and byte budgets over async byte streams. */
 import { BackendBadValueError } from "@opsi-ts/core";
 
+/** A Buffer view of `u` (no copy). */
+export function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
 /** Thrown when an archive ends early or grows past a configured limit. */
 export class ArchiveSizeError extends BackendBadValueError {
   static override readonly shortDescription: string = "Bad archive size";
@@ -25,7 +30,7 @@ export class ByteReader {
       this.done = true;
       return false;
     }
-    this.buffer = this.buffer.length === 0 ? Buffer.from(next.value) : Buffer.concat([this.buffer, next.value]);
+    this.buffer = this.buffer.length === 0 ? asBuffer(next.value) : Buffer.concat([this.buffer, next.value]);
     return true;
   }
 
@@ -72,17 +77,17 @@ export async function peek(source: AsyncIterable<Uint8Array>, n: number): Promis
       ended = true;
       break;
     }
-    chunks.push(Buffer.from(next.value));
+    chunks.push(asBuffer(next.value));
     length += next.value.length;
   }
-  const head = Buffer.concat(chunks);
+  const head = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   async function* all(): AsyncGenerator<Buffer> {
     if (head.length > 0) yield head;
     if (ended) return;
     for (;;) {
       const next = await iterator.next();
       if (next.done) return;
-      yield Buffer.from(next.value);
+      yield asBuffer(next.value);
     }
   }
   return { head: head.subarray(0, n), stream: all() };
@@ -94,7 +99,7 @@ export async function* limitBytes(source: AsyncIterable<Uint8Array>, max: number
   for await (const chunk of source) {
     total += chunk.length;
     if (total > max) throw new ArchiveSizeError(`${what} exceeds ${max} bytes`);
-    yield Buffer.from(chunk);
+    yield asBuffer(chunk);
   }
 }
 
