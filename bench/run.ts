@@ -10,6 +10,7 @@ const modules: Record<string, () => Promise<{ run: () => Promise<BenchResult[]> 
   rpc: () => import("./rpc.js"),
   sql: () => import("./sql.js"),
   package: () => import("./package.js"),
+  bus: () => import("./bus.js"),
 };
 
 const wanted = process.argv.slice(2);

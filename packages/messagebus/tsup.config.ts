@@ -1,3 +1,6 @@
 import { packageConfig } from "../../tsup.base.js";
 
-export default packageConfig({ index: "src/index.ts", testing: "src/testing.ts" }, { external: ["vitest"] });
+export default packageConfig(
+  { index: "src/index.ts", testing: "src/testing.ts", "services/index": "src/services/index.ts" },
+  { external: ["vitest"] },
+);

@@ -40,7 +40,7 @@ export const ConfigFile = z
     "mysql-conf": z.string().optional(),
     "acl-file": z.string().optional(),
     "hwaudit-conf": z.string().optional(),
-    /** Redis for state shared between processes (transfer slots), e.g. `redis://127.0.0.1:6379`. */
+    /** Redis for state shared between processes (transfer slots, message bus streams), e.g. `redis://127.0.0.1:6379`. */
     "redis-url": z
       .string()
       .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createMysqlBackend } from "@opsi-ts/backend-mysql";
 import { openSqliteBackend } from "@opsi-ts/backend-sqlite";
 import { type Backend, HardwareAuditConfig } from "@opsi-ts/core";
-import { createConfigServer, ensureInitialAdmin, RedisTransferSlotStore } from "@opsi-ts/service";
+import { type AnyMessage, createConfigServer, ensureInitialAdmin, RedisBroker, RedisTransferSlotStore } from "@opsi-ts/service";
 import pino from "pino";
 import { createClient } from "redis";
 import { loadConfig } from "./config.js";
@@ -27,7 +27,13 @@ async function main(): Promise<void> {
   logger.info({ backend: config["mysql-url"] || mysqlConf ? "mysql" : "sqlite", dataDir }, "backend ready");
 
   const redis = config["redis-url"] ? await createClient({ url: config["redis-url"] }).connect() : undefined;
-  if (redis) logger.info({ redis: config["redis-url"] }, "transfer slots in Redis");
+  if (redis) logger.info({ redis: config["redis-url"] }, "transfer slots and message bus in Redis");
+  const busBroker = config["redis-url"]
+    ? await RedisBroker.connect<AnyMessage>({
+        url: config["redis-url"],
+        onError: (err, context) => logger.warn({ err, ...context }, "message broker"),
+      })
+    : undefined;
   const configServer = await createConfigServer(backend, {
     dataDir,
     serverId: config["server-id"],
@@ -49,6 +55,7 @@ async function main(): Promise<void> {
     ...(config["acl-file"] ? { aclConf: readFileSync(config["acl-file"], "utf8") } : {}),
     ...(hwauditConf ? { hwauditConf } : {}),
     ...(redis ? { transferSlots: new RedisTransferSlotStore(redis) } : {}),
+    ...(busBroker ? { messagebus: { broker: busBroker } } : {}),
     logger,
   });
   const { created } = await ensureInitialAdmin(configServer.users, {
@@ -72,6 +79,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "stopping");
     await configServer.stop();
+    await busBroker?.close().catch(() => {});
     await redis?.quit().catch(() => {});
     process.exit(0);
   };

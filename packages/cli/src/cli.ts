@@ -3,6 +3,7 @@
  * The `opsi` program: commander setup, commands, and one error path (`Error: <class>: <message>`, exit 1).
  */
 import { Command, CommanderError } from "commander";
+import { registerBusCommands } from "./commands/bus.js";
 import { registerPackageCommands } from "./commands/package.js";
 import { registerRepoCommands } from "./commands/repo.js";
 import { registerRpcCommand } from "./commands/rpc.js";
@@ -34,6 +35,7 @@ export function createProgram(io: CliIo): Command {
   registerRpcCommand(program, io);
   registerPackageCommands(program, io);
   registerRepoCommands(program, io);
+  registerBusCommands(program, io);
   return program;
 }
 

@@ -6,6 +6,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Backend, BackendCore } from "@opsi-ts/core";
+import type { MessagebusHub } from "@opsi-ts/messagebus";
 import pino from "pino";
 import { defaultUserFile, JsonFileUserStore } from "./auth/JsonFileUserStore.js";
 import type { ChangeEvents } from "./events/change-events.js";
@@ -43,6 +44,8 @@ export interface ConfigServer {
   readonly appState: MemoryAppStateStore;
   readonly tls: TlsManager;
   readonly sessions: SessionManager;
+  /** The message bus hub (`/messagebus/v1`), unless disabled with `messagebus.enabled: false`. */
+  readonly messagebus: MessagebusHub | undefined;
   /** `https://<serverId>:<port>` once started. */
   url(): string;
   start(): Promise<void>;
@@ -95,6 +98,7 @@ export async function createConfigServer(backend: Backend, settings: ConfigServe
     appState: node.appState,
     tls,
     sessions: node.sessions,
+    messagebus: node.hub,
     url: () => `https://${settings.serverId}:${boundPort}`,
     async start() {
       boundPort = await node.listen();
@@ -103,7 +107,7 @@ export async function createConfigServer(backend: Backend, settings: ConfigServe
     },
     async stop() {
       tls.stopAutoRenewal();
-      await node.server.stop();
+      await node.stop();
       await backend.close();
     },
   };

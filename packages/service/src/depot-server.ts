@@ -347,7 +347,7 @@ export async function createDepotServer(settings: DepotServerSettings): Promise<
       logger.info({ url: `https://${depotId}:${boundPort}`, configServer: settings.configServerUrl }, "opsi depot server listening");
     },
     async stop() {
-      await node.server.stop();
+      await node.stop();
       await backend.close().catch(() => {});
       fetch.close();
     },

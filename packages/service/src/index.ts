@@ -4,6 +4,8 @@
  * maintenance mode, and the contracts shared with ACL and RPC.
  */
 
+/** The brokers, re-exported so that apps can pick one without depending on @opsi-ts/messagebus. */
+export { type AnyMessage, MemoryBroker, type MessagebusHub, RedisBroker } from "@opsi-ts/messagebus";
 export { AccessControl, aclMethodName } from "./acl/access-control.js";
 export { type Ace, type AceType, aceAllowsAttribute, onlySelf } from "./acl/ace.js";
 export { type AclParseOptions, compileMethodRegex, parseAclConf } from "./acl/acl-file.js";
@@ -55,6 +57,12 @@ export {
   type DepotServerSettings,
   isDepotLocalMethod,
 } from "./depot-server.js";
+export {
+  busIdentityOf,
+  type MessagebusEndpoint,
+  type MessagebusRouteOptions,
+  registerMessagebusRoute,
+} from "./endpoint/messagebus-route.js";
 export { LZ4_FRAME, type RpcCaller, type RpcRouteOptions, registerRpcRoute } from "./endpoint/rpc-route.js";
 // Contracts
 export type { ServiceEnvironment } from "./environment.js";
@@ -89,7 +97,21 @@ export {
 } from "./maintenance/AppState.js";
 export { type AppStateStore, MemoryAppStateStore } from "./maintenance/AppStateStore.js";
 export { createMaintenanceMiddleware } from "./maintenance/middleware.js";
-export { DEFAULT_LOG_LIMITS, type LogLimits, type MethodSettings } from "./methods/context.js";
+export {
+  busRpcError,
+  callerOfMessage,
+  createJsonRpcService,
+  type JsonRpcServiceOptions,
+} from "./messagebus/jsonrpc-service.js";
+export {
+  DEFAULT_HOST_CONTROL_CONFIG,
+  DEFAULT_LOG_LIMITS,
+  type HostControlBus,
+  type HostControlConfig,
+  type HostRpcResult,
+  type LogLimits,
+  type MethodSettings,
+} from "./methods/context.js";
 export { type BlowfishCipher, type CredentialsStore, FileCredentialsStore, nodeBlowfishCipher } from "./methods/credentials-store.js";
 export { END_SESSION, EndSession, isEndSession, OPSI_MODULE_IDS } from "./methods/general.js";
 export { IMPLEMENTED_METHODS, notImplementedMethods } from "./methods/handlers.js";
@@ -106,8 +128,20 @@ export {
   type TransferSlotType,
 } from "./methods/transfer-slots.js";
 export type { RpcForwarder } from "./rpc/dispatcher.js";
-export { createRpcDispatcher, type RpcDispatcher, type RpcDispatcherOptions, type RpcLogger } from "./rpc/dispatcher.js";
-export { createServiceNode, type ServiceNode, type ServiceNodeParts, type ServiceNodeSettings } from "./service-node.js";
+export {
+  createRpcDispatcher,
+  type RpcDispatcher,
+  type RpcDispatcherOptions,
+  type RpcDispatcherSettings,
+  type RpcLogger,
+} from "./rpc/dispatcher.js";
+export {
+  createServiceNode,
+  type MessagebusSettings,
+  type ServiceNode,
+  type ServiceNodeParts,
+  type ServiceNodeSettings,
+} from "./service-node.js";
 // Sessions
 export { isSessionId, parseSessionCookie, SESSION_COOKIE_NAME, sessionCookie } from "./session/cookie.js";
 export { MemorySessionStore, type MemorySessionStoreOptions } from "./session/MemorySessionStore.js";

@@ -5,9 +5,12 @@
  * WebDAV shares. The two servers differ in where TLS material, users and the data come from.
  */
 import { mkdir } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { type Backend, defaultHardwareAuditConfig, defaultHardwareAuditLocales, parseHwauditConf } from "@opsi-ts/core";
 import { recoverInterruptedInstalls } from "@opsi-ts/depot";
+import { type AnyMessage, type Broker, callHosts, MemoryBroker, MessagebusHub } from "@opsi-ts/messagebus";
+import { createProcessService, createTerminalService } from "@opsi-ts/messagebus/services";
 import type { Logger } from "pino";
 import { AccessControl } from "./acl/access-control.js";
 import { DEFAULT_ACL_CONF } from "./acl/default-acl.js";
@@ -15,13 +18,16 @@ import { Authenticator } from "./auth/Authenticator.js";
 import { applySessionToResponse, createAuthMiddleware } from "./auth/middleware.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import type { UserStore } from "./auth/UserStore.js";
+import { type MessagebusEndpoint, registerMessagebusRoute } from "./endpoint/messagebus-route.js";
 import { registerRpcRoute } from "./endpoint/rpc-route.js";
 import { registerWebdavShares } from "./endpoint/webdav-routes.js";
 import type { ServiceEnvironment } from "./environment.js";
 import { ChangeEvents } from "./events/change-events.js";
 import { createServiceServer, type ServiceServer, type TlsCredentials } from "./http/server.js";
+import type { AppState } from "./maintenance/AppState.js";
 import { MemoryAppStateStore } from "./maintenance/AppStateStore.js";
 import { createMaintenanceMiddleware } from "./maintenance/middleware.js";
+import { createJsonRpcService } from "./messagebus/jsonrpc-service.js";
 import type { MethodSettings } from "./methods/context.js";
 import type { CredentialsStore } from "./methods/credentials-store.js";
 import type { TransferSlotStore } from "./methods/transfer-slots.js";
@@ -64,7 +70,27 @@ export interface ServiceNodeSettings {
   readonly hwauditConf?: string;
   /** Where transfer slots live (default: in memory; `RedisTransferSlotStore` shares them between processes). */
   readonly transferSlots?: TransferSlotStore;
+  /** The message bus (`/messagebus/v1`); see {@link MessagebusSettings}. */
+  readonly messagebus?: MessagebusSettings;
   readonly logger?: Logger;
+}
+
+/** Settings of the message bus hosted by a config server. */
+export interface MessagebusSettings {
+  /** Default: on for config servers, off for depot servers (depots are bus clients, spec §1.1). */
+  readonly enabled?: boolean;
+  /** Default: a `MemoryBroker` owned (and closed) by the node; a given broker is closed by its owner. */
+  readonly broker?: Broker<AnyMessage>;
+  /** opsiconfd `disabled_features` (`messagebus_terminal`, `messagebus_execute_process_client`, ...). */
+  readonly disabledFeatures?: readonly string[];
+  /** Whether the `vpn` licence module is available (terminals and processes on clients). Default false. */
+  readonly vpnAvailable?: boolean;
+  /** Node name in `service_worker:<node>:<n>` (default: the host name, lowercased and sanitised). */
+  readonly nodeName?: string;
+  /** Largest frame in bytes (default 16 MiB). */
+  readonly maxFrameBytes?: number;
+  /** WebSocket ping interval in ms (default 30 000). */
+  readonly pingIntervalMs?: number;
 }
 
 /** The role-specific inputs of {@link createServiceNode}. */
@@ -95,8 +121,21 @@ export interface ServiceNode {
   readonly authenticator: Authenticator;
   readonly environment: ServiceEnvironment;
   readonly shareDirs: { readonly depot: string; readonly repository: string; readonly workbench: string; readonly public: string };
-  /** Creates the share directories, recovers interrupted package installs and listens; resolves to the bound port. */
+  /** The message bus hub, when the bus is enabled. */
+  readonly hub: MessagebusHub | undefined;
+  /** Creates the share directories, recovers interrupted package installs, starts the bus services and listens; resolves to the bound port. */
   listen(): Promise<number>;
+  /** Closes the message bus (connections get 1001) and its own broker, then stops the HTTP server. */
+  stop(): Promise<void>;
+}
+
+/** A node name usable in `service_worker:<node>:<n>`. */
+function sanitizeNodeName(name: string): string {
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]/g, "-")
+    .replace(/^[^a-z0-9]+/, "");
+  return cleaned || "node";
 }
 
 /**
@@ -148,10 +187,45 @@ export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceN
     provideDeprecatedMethods: settings.provideDeprecatedMethods ?? true,
     issueHostCertificate: parts.issueHostCertificate,
   };
+  const appState = new MemoryAppStateStore();
   const events = new ChangeEvents({ onListenerError: (err) => logger.error({ err }, "change event listener failed") });
+  const bus = settings.messagebus ?? {};
+  const busEnabled = bus.enabled ?? parts.role === "configserver";
+  const ownBroker =
+    busEnabled && !bus.broker
+      ? new MemoryBroker<AnyMessage>({ onError: (err, c) => logger.warn({ err, ...c }, "message broker") })
+      : undefined;
+  const hub = busEnabled
+    ? new MessagebusHub({
+        broker: bus.broker ?? (ownBroker as Broker<AnyMessage>),
+        serverId: parts.serverId,
+        nodeName: sanitizeNodeName(bus.nodeName ?? hostname()),
+        ...(bus.disabledFeatures ? { disabledFeatures: bus.disabledFeatures } : {}),
+        ...(bus.vpnAvailable !== undefined ? { vpnAvailable: bus.vpnAvailable } : {}),
+        ...(bus.maxFrameBytes ? { maxFrameBytes: bus.maxFrameBytes } : {}),
+        logger: logger.child({ component: "messagebus" }),
+      })
+    : undefined;
   const methodSettings: Partial<MethodSettings> = {
     ...(hwauditClasses ? { hardwareAuditClasses: hwauditClasses } : {}),
     ...(settings.transferSlots ? { transferSlots: settings.transferSlots } : {}),
+    ...(hub
+      ? {
+          // opsiconfd lists connected clients only (spec: "lists online clients").
+          messagebusConnectedIds: async (hostIds: readonly string[] | null) => {
+            const connected = hub.connectedIds("client");
+            if (hostIds === null) return connected;
+            const wanted = new Set(hostIds);
+            return connected.filter((id) => wanted.has(id));
+          },
+          // hostControl_* over the bus for connected clients (spec §1.9 "Config server → client").
+          hostControl: {
+            callHosts: (hostIds: readonly string[], method: string, params: readonly unknown[], timeoutMs: number) =>
+              callHosts(hub.broker, { hostIds, method, params, timeoutMs, senderId: hub.workerChannel }),
+            connectedIds: async () => hub.connectedIds("client"),
+          },
+        }
+      : {}),
     ...parts.methodSettings,
   };
   const dispatcher = createRpcDispatcher({
@@ -164,7 +238,6 @@ export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceN
     logger,
     settings: methodSettings,
   });
-  const appState = new MemoryAppStateStore();
   const server = createServiceServer({
     tls: parts.tls,
     host: settings.interface ?? "0.0.0.0",
@@ -182,6 +255,34 @@ export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceN
   registerAuthRoutes(server.router, { sessions, authenticator });
   registerSslRoutes(server.router, parts.ssl);
   registerWebdavShares(server.router, { ...shareDirs, stateDir: join(settings.dataDir, "webdav") });
+  let endpoint: MessagebusEndpoint | undefined;
+  const unbridge: (() => void)[] = [];
+  if (hub) {
+    endpoint = registerMessagebusRoute(server, {
+      hub,
+      sessions,
+      logger,
+      ...(bus.pingIntervalMs ? { pingIntervalMs: bus.pingIntervalMs } : {}),
+    });
+    // Change events (CRUD writes, log_write) → `event:<name>` with opsiconfd's data shapes (spec §1.7).
+    unbridge.push(
+      events.subscribeAll((event) => {
+        hub
+          .publishEvent(event.name, { ...event.data })
+          .catch((err: unknown) => logger.warn({ err, event: event.name }, "publishing a bus event failed"));
+      }),
+    );
+    let previous: AppState = appState.current();
+    unbridge.push(
+      appState.subscribe((state) => {
+        const old = previous;
+        previous = state;
+        hub
+          .publishEvent("app_state_changed", { old_state: { ...old }, state: { ...state } }, { sender: hub.nodeChannel })
+          .catch((err: unknown) => logger.warn({ err }, "publishing app_state_changed failed"));
+      }),
+    );
+  }
   registerRpcRoute(server.router, {
     dispatcher,
     endSession: async (ctx) => {
@@ -192,6 +293,7 @@ export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceN
     },
   });
 
+  let jsonrpcRegistered = false;
   return {
     server,
     dispatcher,
@@ -201,12 +303,32 @@ export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceN
     authenticator,
     environment,
     shareDirs,
+    hub,
     async listen() {
       for (const dir of Object.values(shareDirs)) await mkdir(dir, { recursive: true });
       const recovery = await recoverInterruptedInstalls(shareDirs.depot);
       if (recovery.removed.length > 0 || recovery.completed.length > 0) logger.warn({ recovery }, "recovered interrupted package installs");
+      if (hub && !jsonrpcRegistered) {
+        await hub.registerService(createJsonRpcService({ dispatcher }));
+        // Terminals and processes on this server (service:config:terminal|process), off with opsiconfd's
+        // disabled_features `messagebus_terminal` / `messagebus_execute_process` (the hub also gates requests).
+        const disabled = new Set(bus.disabledFeatures ?? []);
+        const onError = (err: unknown) => logger.warn({ err }, "message bus service");
+        await hub.registerService(createTerminalService({ enabled: !disabled.has("messagebus_terminal"), onError }));
+        await hub.registerService(createProcessService({ enabled: !disabled.has("messagebus_execute_process"), onError }));
+        jsonrpcRegistered = true;
+      }
       const address = await server.start();
       return address.port;
+    },
+    async stop() {
+      for (const off of unbridge.splice(0)) off();
+      if (hub) {
+        await hub.close();
+        await endpoint?.close();
+      }
+      await server.stop();
+      await ownBroker?.close();
     },
   };
 }

@@ -4,6 +4,8 @@
  * reading with a size limit, and response helpers.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { CallerContext } from "../identity.js";
 import type { Session } from "../session/Session.js";
@@ -26,6 +28,17 @@ export interface RequestContextInit {
   /** Default body size limit in bytes. */
   readonly bodyLimit: number;
   readonly log: Logger;
+  /** Set for an HTTP upgrade request (WebSocket): the raw socket, until a handler takes it. */
+  readonly upgrade?: UpgradeRequest;
+}
+
+/** The raw connection of an upgrade request; `res` of such a request writes to this socket. */
+export interface UpgradeRequest {
+  readonly socket: Duplex;
+  /** The first bytes after the request head. */
+  readonly head: Buffer;
+  /** Whether a handler took over the socket ({@link RequestContext.takeUpgrade}). */
+  taken: boolean;
 }
 
 /**
@@ -51,6 +64,8 @@ export class RequestContext {
   session: Session | undefined;
   /** The authenticated caller, if any. */
   caller: CallerContext | undefined;
+  /** Set for upgrade requests (only on paths registered with `ServiceServer.acceptUpgrades`). */
+  readonly upgrade: UpgradeRequest | undefined;
   /** Free slots for other middleware. */
   readonly locals = new Map<string, unknown>();
   private readonly bodyLimit: number;
@@ -67,6 +82,20 @@ export class RequestContext {
     this.peerAddress = init.peerAddress;
     this.bodyLimit = init.bodyLimit;
     this.log = init.log;
+    this.upgrade = init.upgrade;
+  }
+
+  /**
+   * Takes over the socket of an upgrade request (after the middleware accepted it): the response
+   * object no longer writes to it, and the handler owns it (e.g. `WebSocketServer.handleUpgrade`).
+   * Throws if this is not an upgrade request or the socket was taken or answered already.
+   */
+  takeUpgrade(): { socket: Duplex; head: Buffer } {
+    const upgrade = this.upgrade;
+    if (!upgrade || upgrade.taken || this.responded) throw new Error("No upgrade request to take over");
+    upgrade.taken = true;
+    this.res.detachSocket(upgrade.socket as Socket);
+    return { socket: upgrade.socket, head: upgrade.head };
   }
 
   /** First value of a request header (name case-insensitive). */
@@ -77,7 +106,7 @@ export class RequestContext {
 
   /** Whether the response has started. */
   get responded(): boolean {
-    return this.res.headersSent || this.res.writableEnded;
+    return this.upgrade?.taken === true || this.res.headersSent || this.res.writableEnded;
   }
 
   /**

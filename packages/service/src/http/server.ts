@@ -5,13 +5,14 @@
  * router. A top-level error boundary answers every failure; the process never crashes on a request.
  */
 
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { type IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { hostname } from "node:os";
+import type { Duplex } from "node:stream";
 import pino, { type Logger } from "pino";
 import { resolveClientAddress } from "./client-address.js";
-import { RequestContext } from "./context.js";
+import { RequestContext, type UpgradeRequest } from "./context.js";
 import { sendError } from "./error-response.js";
 import { HttpError } from "./errors.js";
 import { generalHeaders } from "./headers.js";
@@ -78,6 +79,12 @@ export interface ServiceServer {
   readonly port: number;
   /** Appends a middleware to the chain. */
   use(middleware: Middleware): void;
+  /**
+   * Lets HTTP upgrade requests (WebSocket) for `prefix` and below run through the middleware chain and
+   * the router; the handler takes the socket with `ctx.takeUpgrade()`, and errors are written to the
+   * socket as HTTP responses. Upgrade requests for other paths get a 400 and are closed.
+   */
+  acceptUpgrades(prefix: string): void;
   /** Starts listening. */
   start(): Promise<AddressInfo>;
   /** Stops accepting, closes idle connections, then all connections after `graceMs` (default 5 000). */
@@ -180,7 +187,7 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
   };
   const pipeline = () => compose(middlewares, dispatch);
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, upgrade?: UpgradeRequest): Promise<void> => {
     req.on("error", (err) => log.debug({ err }, "Request stream error"));
     res.on("error", (err) => log.debug({ err }, "Response stream error"));
     res.sendDate = false;
@@ -204,6 +211,7 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
       peerAddress,
       bodyLimit,
       log: log.child({ client: clientAddress }),
+      ...(upgrade ? { upgrade } : {}),
     });
     try {
       if (parseError !== undefined) throw parseError;
@@ -247,6 +255,42 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     socket.destroySoon?.();
   });
+  const upgradePrefixes: string[] = [];
+  const upgradeAllowed = (url: string | undefined): boolean => {
+    try {
+      const { path } = parseTarget(url ?? "/");
+      return upgradePrefixes.some((prefix) => path === prefix || path.startsWith(`${prefix.replace(/\/+$/, "")}/`));
+    } catch {
+      return false;
+    }
+  };
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", (err: Error) => log.debug({ err: err.message }, "Upgrade socket error"));
+    if (!upgradeAllowed(req.url)) {
+      const body = "Upgrade not supported";
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      return;
+    }
+    // A response object on the raw socket, so middleware errors become normal HTTP responses.
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    const upgrade: UpgradeRequest = { socket, head, taken: false };
+    res.on("finish", () => {
+      if (!upgrade.taken) socket.end();
+    });
+    handle(req, res, upgrade).then(
+      () => {
+        if (!upgrade.taken && !res.writableEnded) socket.destroy();
+      },
+      (e: unknown) => {
+        log.error({ err: e }, "Upgrade handling failed");
+        if (!upgrade.taken) socket.destroy();
+      },
+    );
+  });
   server.on("tlsClientError", (err: Error) => log.debug({ err: err.message }, "TLS client error"));
 
   let port = 0;
@@ -258,6 +302,9 @@ export function createServiceServer(options: ServiceServerOptions): ServiceServe
     },
     use(middleware) {
       middlewares.push(middleware);
+    },
+    acceptUpgrades(prefix) {
+      upgradePrefixes.push(prefix);
     },
     start() {
       return new Promise<AddressInfo>((resolve, reject) => {

@@ -7,6 +7,7 @@ import { crudHandlers } from "./crud.js";
 import { depotHandlers } from "./depot.js";
 import { generalHandlers } from "./general.js";
 import { hostHandlers } from "./host.js";
+import { hostControlHandlers } from "./host-control.js";
 import { legacyHandlers } from "./legacy.js";
 import { logHandlers } from "./logs.js";
 import { notImplementedHandler } from "./not-implemented.js";
@@ -30,6 +31,7 @@ function buildImplemented(): ReadonlyMap<string, MethodHandler> {
     bulkActionHandlers(),
     depotHandlers(),
     transferSlotHandlers(),
+    hostControlHandlers(),
   ]) {
     for (const [name, handler] of group) {
       if (!RPC_METHODS.has(name)) throw new Error(`handler for unknown RPC method '${name}'`);

@@ -19,12 +19,17 @@ describe("notImplementedMessage", () => {
     }
   });
 
+  it("no longer lists host control except Wake-on-LAN", () => {
+    const missing = notImplementedMethods().filter((m) => m.startsWith("hostControl"));
+    expect(missing).toEqual(["hostControlSafe_start", "hostControl_start"]);
+  });
+
   it("uses the capability of the method prefix", () => {
     expect(notImplementedMessage("dhcpd_updateHost")).toBe(
       "dhcpd_updateHost needs DHCP server integration, not available in this opsi-ts build",
     );
-    expect(notImplementedMessage("hostControlSafe_uptime")).toBe(
-      "hostControlSafe_uptime needs host control (message bus / opsiclientd connections), not available in this opsi-ts build",
+    expect(notImplementedMessage("hostControlSafe_start")).toBe(
+      "hostControlSafe_start needs Wake-on-LAN (magic packets to the client networks' broadcast addresses), not available in this opsi-ts build",
     );
   });
 });

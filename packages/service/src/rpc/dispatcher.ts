@@ -7,7 +7,13 @@ import type { ServiceEnvironment } from "../environment.js";
 import type { ChangeEvents } from "../events/change-events.js";
 import { EventingBackend } from "../events/eventing-backend.js";
 import type { CallerContext } from "../identity.js";
-import { DEFAULT_LOG_LIMITS, type MethodContext, type MethodSettings } from "../methods/context.js";
+import {
+  DEFAULT_HOST_CONTROL_CONFIG,
+  DEFAULT_LOG_LIMITS,
+  type HostControlConfig,
+  type MethodContext,
+  type MethodSettings,
+} from "../methods/context.js";
 import type { CredentialsStore } from "../methods/credentials-store.js";
 import { METHOD_HANDLERS } from "../methods/handlers.js";
 import { MemoryTransferSlotStore, SSH_HOST_RSA_PUBLIC_KEY_FILE } from "../methods/transfer-slots.js";
@@ -17,6 +23,11 @@ export interface RpcLogger {
   debug(obj: Record<string, unknown>, msg: string): void;
   warn(obj: Record<string, unknown>, msg: string): void;
 }
+
+/** {@link MethodSettings} as the dispatcher takes them: everything optional, host control settings field by field. */
+export type RpcDispatcherSettings = Partial<Omit<MethodSettings, "hostControlConfig">> & {
+  readonly hostControlConfig?: Partial<HostControlConfig>;
+};
 
 /** Options of {@link createRpcDispatcher}. */
 export interface RpcDispatcherOptions {
@@ -30,7 +41,7 @@ export interface RpcDispatcherOptions {
   readonly credentials?: CredentialsStore;
   readonly logger?: RpcLogger;
   /** Settings not covered by the environment; defaults: opsiconfd's. */
-  readonly settings?: Partial<MethodSettings>;
+  readonly settings?: RpcDispatcherSettings;
   /** Depot-server mode: where methods that do not run locally go (see {@link RpcForwarder}). */
   readonly forward?: RpcForwarder;
 }
@@ -81,6 +92,8 @@ export function createRpcDispatcher(options: RpcDispatcherOptions): RpcDispatche
     depotUser: options.settings?.depotUser ?? "pcpatch",
     reverseLookup: options.settings?.reverseLookup ?? reverseLookup,
     messagebusConnectedIds: options.settings?.messagebusConnectedIds,
+    hostControl: options.settings?.hostControl,
+    hostControlConfig: { ...DEFAULT_HOST_CONTROL_CONFIG, ...options.settings?.hostControlConfig },
     transferSlots: options.settings?.transferSlots ?? new MemoryTransferSlotStore(),
     sshHostRsaPublicKeyFile: options.settings?.sshHostRsaPublicKeyFile ?? SSH_HOST_RSA_PUBLIC_KEY_FILE,
     random: options.settings?.random ?? Math.random,

@@ -8,9 +8,8 @@ import { AccessControl } from "../acl/access-control.js";
 import type { ServiceEnvironment } from "../environment.js";
 import { type ChangeEvent, ChangeEvents } from "../events/change-events.js";
 import type { CallerContext, Identity } from "../identity.js";
-import type { MethodSettings } from "../methods/context.js";
 import type { CredentialsStore } from "../methods/credentials-store.js";
-import { createRpcDispatcher, type RpcDispatcher } from "./dispatcher.js";
+import { createRpcDispatcher, type RpcDispatcher, type RpcDispatcherSettings } from "./dispatcher.js";
 
 /** Ids used by the harness. */
 export const IDS = {
@@ -69,7 +68,7 @@ export interface HarnessOptions {
   readonly aclText?: string;
   readonly provideDeprecatedMethods?: boolean;
   readonly credentials?: CredentialsStore;
-  readonly settings?: Partial<MethodSettings>;
+  readonly settings?: RpcDispatcherSettings;
   /** Create the standard hosts (config server, two depots, two clients). Default true. */
   readonly seedHosts?: boolean;
 }

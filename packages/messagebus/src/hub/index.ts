@@ -1,0 +1,2 @@
+/** @module hub The server side of the message bus: connections, subscriptions, events and hosted services. */
+export * from "./hub.js";
