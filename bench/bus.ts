@@ -199,18 +199,16 @@ export async function run(): Promise<BenchResult[]> {
         send(p, message);
       });
     });
-    const httpClients = hosts
-      .slice(0, rpcCallers)
-      .map(
-        (h) =>
-          new ServiceClient({
-            url: server.url,
-            username: h.id,
-            password: h.opsiHostKey,
-            fetch: createHttpFetch({ ca: server.caPem }),
-            lz4: LZ4_FRAME,
-          }),
-      );
+    const httpClients = hosts.slice(0, rpcCallers).map(
+      (h) =>
+        new ServiceClient({
+          url: server.url,
+          username: h.id,
+          password: h.opsiHostKey,
+          fetch: createHttpFetch({ ca: server.caPem }),
+          lz4: LZ4_FRAME,
+        }),
+    );
     const rpcRate = await closedLoop(rpcCallers, rpcCalls, async (worker) => {
       const h = hosts[worker] as (typeof hosts)[number];
       await (httpClients[worker] as ServiceClient).call("host_getObjects", [[], { id: h.id }]);

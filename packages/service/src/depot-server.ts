@@ -288,7 +288,7 @@ export async function createDepotServer(settings: DepotServerSettings): Promise<
   let tls: TlsCredentials;
   try {
     const [self] = (await configService.call("host_getObjects", [["id"], { id: depotId }])) as Record<string, unknown>[];
-    if (!self || self.type !== "OpsiDepotserver") {
+    if (self?.type !== "OpsiDepotserver") {
       throw new BackendMissingDataError(`Depot '${depotId}' is not registered on ${settings.configServerUrl}`);
     }
     const { keyPem, certPem } = splitPem(String(await configService.call("host_getTLSCertificate", [depotId])));
