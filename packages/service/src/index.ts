@@ -58,6 +58,14 @@ export {
   isDepotLocalMethod,
 } from "./depot-server.js";
 export {
+  cleanupFileTransfers,
+  dispositionFilename,
+  FILE_TRANSFER_VALIDITY_MS,
+  type FileTransferMeta,
+  type FileTransferOptions,
+  registerFileTransferRoutes,
+} from "./endpoint/file-transfer-route.js";
+export {
   busIdentityOf,
   type MessagebusEndpoint,
   type MessagebusRouteOptions,

@@ -18,6 +18,7 @@ import { Authenticator } from "./auth/Authenticator.js";
 import { applySessionToResponse, createAuthMiddleware } from "./auth/middleware.js";
 import { registerAuthRoutes } from "./auth/routes.js";
 import type { UserStore } from "./auth/UserStore.js";
+import { registerFileTransferRoutes } from "./endpoint/file-transfer-route.js";
 import { type MessagebusEndpoint, registerMessagebusRoute } from "./endpoint/messagebus-route.js";
 import { registerRpcRoute } from "./endpoint/rpc-route.js";
 import { registerWebdavShares } from "./endpoint/webdav-routes.js";
@@ -254,6 +255,7 @@ export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceN
   });
   registerAuthRoutes(server.router, { sessions, authenticator });
   registerSslRoutes(server.router, parts.ssl);
+  const stopFileTransfers = registerFileTransferRoutes(server.router, { dir: join(settings.dataDir, "tmp", "file-transfer") });
   registerWebdavShares(server.router, { ...shareDirs, stateDir: join(settings.dataDir, "webdav") });
   let endpoint: MessagebusEndpoint | undefined;
   const unbridge: (() => void)[] = [];
@@ -322,6 +324,7 @@ export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceN
       return address.port;
     },
     async stop() {
+      stopFileTransfers();
       for (const off of unbridge.splice(0)) off();
       if (hub) {
         await hub.close();
