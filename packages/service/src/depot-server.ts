@@ -26,6 +26,7 @@ import { LZ4_FRAME } from "./endpoint/rpc-route.js";
 import type { ChangeEvents } from "./events/change-events.js";
 import type { ServiceServer, TlsCredentials } from "./http/server.js";
 import type { MemoryAppStateStore } from "./maintenance/AppStateStore.js";
+import { connectDepotBus, type DepotBus } from "./messagebus/depot-bus.js";
 import type { RpcDispatcher, RpcForwarder } from "./rpc/dispatcher.js";
 import { createServiceNode, type ServiceNodeSettings } from "./service-node.js";
 import type { SessionManager } from "./session/SessionManager.js";
@@ -68,6 +69,11 @@ export interface DepotServerSettings extends ServiceNodeSettings {
   readonly configServerCa?: string;
   /** How clients and admins reach this depot (default `https://<depotId>:<port>`); used for the URLs of a new host object. */
   readonly externalUrl?: string;
+  /**
+   * Keep a message bus connection to the config server (spec §1.12: `service:depot:<id>:jsonrpc|terminal|process`
+   * served on the depot). Default true; a config server without a bus only costs a warning and retries.
+   */
+  readonly messagebusConnection?: boolean;
 }
 
 /** A running (or startable) depot server. */
@@ -81,6 +87,8 @@ export interface DepotServer {
   /** The depot's own service client to the config server (host id + key). */
   readonly configService: ServiceClient;
   readonly depotId: string;
+  /** The depot's message bus connection to the config server, once established. */
+  readonly messagebus: DepotBus | undefined;
   /** `https://<depotId>:<port>` once started. */
   url(): string;
   start(): Promise<void>;
@@ -331,6 +339,31 @@ export async function createDepotServer(settings: DepotServerSettings): Promise<
     logger,
   });
 
+  let bus: DepotBus | undefined;
+  let busRetry: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const startBus = async (): Promise<void> => {
+    try {
+      const servers = (await configService.call("host_getObjects", [["id"], { type: "OpsiConfigserver" }])) as { id: string }[];
+      bus = await connectDepotBus({
+        depotId,
+        hostKey: hostKey as string,
+        configServerUrl: settings.configServerUrl,
+        configServerId: servers[0]?.id ?? "",
+        ca: caPem,
+        dispatcher: node.dispatcher,
+        ...(settings.messagebus?.disabledFeatures ? { disabledFeatures: settings.messagebus.disabledFeatures } : {}),
+        logger: logger.child({ component: "messagebus" }),
+      });
+    } catch (err: unknown) {
+      logger.warn({ err }, "no message bus connection to the config server, retrying in 30 s");
+      if (!stopped) {
+        busRetry = setTimeout(() => void startBus(), 30_000);
+        busRetry.unref();
+      }
+    }
+  };
+
   let boundPort = port;
   return {
     server: node.server,
@@ -345,8 +378,15 @@ export async function createDepotServer(settings: DepotServerSettings): Promise<
     async start() {
       boundPort = await node.listen();
       logger.info({ url: `https://${depotId}:${boundPort}`, configServer: settings.configServerUrl }, "opsi depot server listening");
+      if (settings.messagebusConnection !== false) await startBus();
+    },
+    get messagebus() {
+      return bus;
     },
     async stop() {
+      stopped = true;
+      if (busRetry) clearTimeout(busRetry);
+      await bus?.close().catch(() => {});
       await node.stop();
       await backend.close().catch(() => {});
       fetch.close();

@@ -5,7 +5,7 @@
  * local depot_* methods, and a package uploaded to the depot's /repository and installed there.
  */
 
-import { X509Certificate } from "node:crypto";
+import { randomUUID, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { openSqliteBackend } from "@opsi-ts/backend-sqlite";
 import type { Backend } from "@opsi-ts/core";
 import { sharedFixturePath } from "@opsi-ts/core/testing";
+import { MessagebusClient, type MessageOf } from "@opsi-ts/messagebus";
 import { type ConfigServer, createConfigServer, createDepotServer, type DepotServer, isDepotLocalMethod } from "@opsi-ts/service";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,6 +37,14 @@ let csTarget: HttpsTarget;
 let depotTarget: HttpsTarget;
 let depotPort: number;
 const admin = basicAuth(ADMIN.username, ADMIN.password);
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -263,6 +272,43 @@ describe("installing a package on the remote depot", () => {
     expect(await backend.productOnDepot_getObjects([], { productId: "localboot_new" })).toEqual([]);
     await expect(stat(join(depotDir, "depot", "localboot_new"))).rejects.toThrow();
   });
+});
+
+describe("the depot's message bus connection", () => {
+  it("serves terminals and JSON-RPC on service:depot:<depot>:* through the config server's bus", async () => {
+    await waitFor(() => depot.messagebus !== undefined, "the depot's bus connection");
+    const bus = new MessagebusClient({ url: `https://localhost:${csTarget.port}`, ...ADMIN, ca: cs.tls.caCertPem });
+    try {
+      await bus.connect();
+      const rpc = await bus.jsonrpc("accessControl_authenticated", [], { channel: `service:depot:${DEPOT_ID}:jsonrpc`, timeoutMs: 10_000 });
+      expect(rpc).toBe(true);
+
+      const terminalId = randomUUID();
+      let output = "";
+      let writeChannel: string | null = null;
+      bus.onMessage((m) => {
+        if ((m as { terminal_id?: string }).terminal_id !== terminalId) return;
+        if (m.type === "terminal_open_event") writeChannel = m.back_channel;
+        if (m.type === "terminal_data_read") output += Buffer.from((m as MessageOf<"terminal_data_read">).data).toString("utf8");
+      });
+      bus.sendMessage("terminal_open_request", {
+        channel: `service:depot:${DEPOT_ID}:terminal`,
+        terminal_id: terminalId,
+        shell: "/bin/sh",
+      });
+      await waitFor(() => writeChannel !== null, "terminal_open_event");
+      expect(writeChannel).toMatch(/^service_worker:.+:terminal$/);
+      bus.sendMessage("terminal_data_write", {
+        channel: writeChannel as unknown as string,
+        terminal_id: terminalId,
+        data: Buffer.from("echo depot-$((6*7))\n"),
+      });
+      await waitFor(() => output.includes("depot-42"), "the terminal's answer");
+      bus.sendMessage("terminal_close_request", { channel: writeChannel as unknown as string, terminal_id: terminalId });
+    } finally {
+      await bus.close();
+    }
+  }, 30_000);
 });
 
 describe("config server unreachable", () => {
