@@ -90,7 +90,7 @@ export async function run(): Promise<BenchResult[]> {
   const rpcCalls = Number(process.env.BENCH_BUS_RPC_CALLS ?? 20_000);
   const dataDir = await mkdtemp(join(tmpdir(), "opsi-bench-bus-"));
   // Every connection is its own session from one address: lift the per-address session limit.
-  await writeFile(join(dataDir, "configserver.toml"), `max-session-per-ip = ${clients + 1000}\nlog-level = "warn"\n`);
+  await writeFile(join(dataDir, "configserver.toml"), `max-session-per-ip = ${clients + 1000}\n`);
   const server = await startServerProcess({
     dataDir,
     serverId: `configserver.${DOMAIN}`,
