@@ -8,7 +8,14 @@ import { join } from "node:path";
 import { createMysqlBackend } from "@opsi-ts/backend-mysql";
 import { openSqliteBackend } from "@opsi-ts/backend-sqlite";
 import { type Backend, HardwareAuditConfig } from "@opsi-ts/core";
-import { type AnyMessage, createConfigServer, ensureInitialAdmin, RedisBroker, RedisTransferSlotStore } from "@opsi-ts/service";
+import {
+  type AnyMessage,
+  createConfigServer,
+  ensureInitialAdmin,
+  RedisBroker,
+  RedisConnectionRegistry,
+  RedisTransferSlotStore,
+} from "@opsi-ts/service";
 import pino from "pino";
 import { createClient } from "redis";
 import { loadConfig } from "./config.js";
@@ -55,7 +62,7 @@ async function main(): Promise<void> {
     ...(config["acl-file"] ? { aclConf: readFileSync(config["acl-file"], "utf8") } : {}),
     ...(hwauditConf ? { hwauditConf } : {}),
     ...(redis ? { transferSlots: new RedisTransferSlotStore(redis) } : {}),
-    ...(busBroker ? { messagebus: { broker: busBroker } } : {}),
+    ...(busBroker && redis ? { messagebus: { broker: busBroker, connections: new RedisConnectionRegistry(redis) } } : {}),
     logger,
   });
   const { created } = await ensureInitialAdmin(configServer.users, {

@@ -5,7 +5,7 @@
  */
 
 /** The brokers, re-exported so that apps can pick one without depending on @opsi-ts/messagebus. */
-export { type AnyMessage, MemoryBroker, type MessagebusHub, RedisBroker } from "@opsi-ts/messagebus";
+export { type AnyMessage, MemoryBroker, type MessagebusHub, RedisBroker, RedisConnectionRegistry } from "@opsi-ts/messagebus";
 export { AccessControl, aclMethodName } from "./acl/access-control.js";
 export { type Ace, type AceType, aceAllowsAttribute, onlySelf } from "./acl/ace.js";
 export { type AclParseOptions, compileMethodRegex, parseAclConf } from "./acl/acl-file.js";

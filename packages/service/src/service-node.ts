@@ -9,7 +9,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { type Backend, defaultHardwareAuditConfig, defaultHardwareAuditLocales, parseHwauditConf } from "@opsi-ts/core";
 import { recoverInterruptedInstalls } from "@opsi-ts/depot";
-import { type AnyMessage, type Broker, callHosts, MemoryBroker, MessagebusHub } from "@opsi-ts/messagebus";
+import { type AnyMessage, type Broker, type ConnectionRegistry, callHosts, MemoryBroker, MessagebusHub } from "@opsi-ts/messagebus";
 import { createProcessService, createTerminalService } from "@opsi-ts/messagebus/services";
 import type { Logger } from "pino";
 import { AccessControl } from "./acl/access-control.js";
@@ -92,6 +92,8 @@ export interface MessagebusSettings {
   readonly maxFrameBytes?: number;
   /** WebSocket ping interval in ms (default 30 000). */
   readonly pingIntervalMs?: number;
+  /** Connection counts (default: this process; `RedisConnectionRegistry` counts over all processes sharing Redis). */
+  readonly connections?: ConnectionRegistry;
 }
 
 /** The role-specific inputs of {@link createServiceNode}. */
@@ -204,6 +206,7 @@ export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceN
         ...(bus.disabledFeatures ? { disabledFeatures: bus.disabledFeatures } : {}),
         ...(bus.vpnAvailable !== undefined ? { vpnAvailable: bus.vpnAvailable } : {}),
         ...(bus.maxFrameBytes ? { maxFrameBytes: bus.maxFrameBytes } : {}),
+        ...(bus.connections ? { connections: bus.connections } : {}),
         logger: logger.child({ component: "messagebus" }),
       })
     : undefined;
@@ -214,7 +217,7 @@ export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceN
       ? {
           // opsiconfd lists connected clients only (spec: "lists online clients").
           messagebusConnectedIds: async (hostIds: readonly string[] | null) => {
-            const connected = hub.connectedIds("client");
+            const connected = await hub.connectedIds("client");
             if (hostIds === null) return connected;
             const wanted = new Set(hostIds);
             return connected.filter((id) => wanted.has(id));

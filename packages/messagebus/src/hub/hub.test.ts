@@ -74,10 +74,10 @@ describe("MessagebusHub", () => {
       "host:pc1.hub-test.tld",
       conn.sessionChannel,
     ]);
-    expect(hub.isConnected("host:pc1.hub-test.tld")).toBe(true);
-    expect(hub.connectedIds("client")).toEqual(["pc1.hub-test.tld"]);
+    expect(await hub.isConnected("host:pc1.hub-test.tld")).toBe(true);
+    expect(await hub.connectedIds("client")).toEqual(["pc1.hub-test.tld"]);
     await conn.closed();
-    expect(hub.connectedIds()).toEqual([]);
+    expect(await hub.connectedIds()).toEqual([]);
   });
 
   it("publishes connected/disconnected for the first and last connection only", async () => {

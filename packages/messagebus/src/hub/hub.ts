@@ -7,6 +7,7 @@
  * everything else, counts connections per identity for the `*_connected`/`*_disconnected` events and
  * hosts the config server's own services (`service:depot:<server-id>:<name>`) as work-queue consumers.
  */
+
 import type { Broker, Delivery, Subscription } from "../broker/types.js";
 import {
   applySubscription,
@@ -31,6 +32,7 @@ import {
   newUuid4,
 } from "../messages.js";
 import type { ChannelService, ServiceContext } from "../services/types.js";
+import { type ConnectionRegistry, MemoryConnectionRegistry } from "./connections.js";
 
 /**
  * Field of a message on a `service:` channel that carries the sender's caller context (opsiconfd stores
@@ -69,6 +71,11 @@ export interface MessagebusHubOptions {
   readonly logger?: HubLogger;
   /** Clock (ms since the epoch); default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Connection counts behind the first/last-connection events and `connectedIds` (default: this process only;
+   * `RedisConnectionRegistry` counts over every process sharing Redis, with opsiconfd's keys).
+   */
+  readonly connections?: ConnectionRegistry;
 }
 
 /** What the endpoint passes for one accepted WebSocket. */
@@ -170,8 +177,7 @@ export class MessagebusHub {
   readonly #log: HubLogger;
   readonly #now: () => number;
   readonly #connections = new Set<HubConnection>();
-  /** identity channel → open connections (per process). */
-  readonly #counts = new Map<string, { identity: BusIdentity; count: number }>();
+  readonly #registry: ConnectionRegistry;
   readonly #services = new Map<string, { service: ChannelService; subscription: Subscription }>();
   readonly #inflight = new Set<Promise<void>>();
   #closing: Promise<void> | undefined;
@@ -191,6 +197,7 @@ export class MessagebusHub {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_SIZE;
     this.#log = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
+    this.#registry = options.connections ?? new MemoryConnectionRegistry();
   }
 
   /** Whether {@link close} was called. */
@@ -228,27 +235,29 @@ export class MessagebusHub {
     // Closed while starting: not counted, nothing to announce.
     if (!connection.isOpen) return connection;
     connection.counted = true;
-    const key = connection.userChannel;
-    const entry = this.#counts.get(key) ?? { identity: options.identity, count: 0 };
-    const first = entry.count === 0;
-    entry.count += 1;
-    this.#counts.set(key, entry);
-    if (first) await this.#announce(connection, "connected");
+    let count = 0;
+    try {
+      count = await this.#registry.added(options.identity);
+    } catch (err: unknown) {
+      this.#log.warn({ err }, "counting a bus connection failed");
+    }
+    if (count === 1) await this.#announce(connection, "connected");
     return connection;
   }
 
-  /** Bus names (host ids / user names) with at least one open connection in this process, sorted. */
-  connectedIds(kind?: IdentityKind): string[] {
-    const ids: string[] = [];
-    for (const { identity, count } of this.#counts.values()) {
-      if (count > 0 && (kind === undefined || identity.kind === kind)) ids.push(identity.name);
-    }
-    return ids.sort();
+  /** Bus names (host ids / user names) with at least one open connection (over the registry's scope), sorted. */
+  connectedIds(kind?: IdentityKind): Promise<string[]> {
+    return this.#registry.connectedIds(kind);
   }
 
-  /** Whether an identity (`host:<id>` / `user:<name>`) has an open connection in this process. */
-  isConnected(identityChannelName: string): boolean {
-    return (this.#counts.get(identityChannelName.toLowerCase())?.count ?? 0) > 0;
+  /** Whether an identity (`host:<id>` / `user:<name>`) has an open connection (over the registry's scope). */
+  async isConnected(identityChannelName: string): Promise<boolean> {
+    const [prefix, ...rest] = identityChannelName.toLowerCase().split(":");
+    const name = rest.join(":");
+    if (prefix === "user") return (await this.#registry.connectedIds("user")).includes(name);
+    if (prefix !== "host") return false;
+    const [clients, depots] = await Promise.all([this.#registry.connectedIds("client"), this.#registry.connectedIds("depot")]);
+    return clients.includes(name) || depots.includes(name);
   }
 
   /**
@@ -332,12 +341,14 @@ export class MessagebusHub {
 
   async #released(connection: HubConnection): Promise<void> {
     if (!this.#connections.delete(connection) || !connection.counted) return;
-    const key = connection.userChannel;
-    const entry = this.#counts.get(key);
-    if (!entry) return;
-    entry.count -= 1;
-    if (entry.count > 0) return;
-    this.#counts.delete(key);
+    let count = 0;
+    try {
+      count = await this.#registry.removed(connection.identity);
+    } catch (err: unknown) {
+      this.#log.warn({ err }, "counting a closed bus connection failed");
+      return;
+    }
+    if (count > 0) return;
     await this.#announce(connection, "disconnected");
   }
 
