@@ -1,4 +1,5 @@
 /** @module methods/context What an RPC method implementation gets: the caller, its protected backend view and the server environment. */
+import { type BroadcastAddresses, DEFAULT_BROADCAST_ADDRESSES } from "@opsi-ts/boot";
 import type { BackendCore, BoundParams, HardwareClassConfig } from "@opsi-ts/core";
 import type { AccessControl } from "../acl/access-control.js";
 import type { Ace } from "../acl/ace.js";
@@ -63,6 +64,8 @@ export interface HostControlConfig {
   readonly resolveHostAddress: boolean;
   /** Direct connections at the same time (default 50). */
   readonly maxConnections: number;
+  /** `broadcastAddresses` of hostcontrol.conf for Wake-on-LAN (default opsi's `{"0.0.0.0/0": {"255.255.255.255": [7, 9, 12287]}}`). */
+  readonly broadcastAddresses: BroadcastAddresses;
 }
 
 /** opsiconfd's host control defaults. */
@@ -73,6 +76,7 @@ export const DEFAULT_HOST_CONTROL_CONFIG: HostControlConfig = {
   hostReachableTimeoutMs: 3_000,
   resolveHostAddress: false,
   maxConnections: 50,
+  broadcastAddresses: DEFAULT_BROADCAST_ADDRESSES,
 };
 
 /** Settings of the method layer that are not part of {@link ServiceEnvironment}. */

@@ -4,10 +4,12 @@
  * (a simulated opsiclientd answering on host:<id>) and a real HTTPS JSON-RPC server standing in for
  * opsiclientd's control server (port 4441) for the hybrid fallback.
  */
+
+import { createSocket } from "node:dgram";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import { BackendMissingDataError, BackendNotImplementedError } from "@opsi-ts/core";
+import { BackendMissingDataError } from "@opsi-ts/core";
 import {
   type AnyMessage,
   callHosts,
@@ -291,9 +293,33 @@ describe("host ids", () => {
     ]);
   });
 
-  it("Wake-on-LAN is not implemented yet", async () => {
-    await expect(h.call("admin", "hostControl_start", [[IDS.clientA]])).rejects.toThrow(BackendNotImplementedError);
-    await expect(h.call("admin", "hostControlSafe_start", [[IDS.clientA]])).rejects.toThrow(/Wake-on-LAN/);
+  it("hostControl_start sends the magic packet to the client's network (real UDP on loopback)", async () => {
+    const listener = createSocket("udp4");
+    const received: Buffer[] = [];
+    const udpPort = await new Promise<number>((resolve) => listener.bind(0, "127.0.0.1", () => resolve(listener.address().port)));
+    listener.on("message", (m) => received.push(m));
+    try {
+      const wol = await harness({
+        broadcastAddresses: { "127.0.0.0/8": { "127.0.0.1": [udpPort] }, "0.0.0.0/0": { "127.0.0.1": [udpPort + 1] } },
+      });
+      await wol.backend.updateObjects("host", [{ type: "OpsiClient", id: IDS.clientB, hardwareAddress: "aa:bb:cc:dd:ee:01" }]);
+      await wol.backend.createObjects("host", [{ type: "OpsiClient", id: "nomac.opsi.test" }]);
+      const result = await wol.call("admin", "hostControl_start", [[IDS.clientB, "nomac.opsi.test"]]);
+      expect(result).toEqual({
+        [IDS.clientB]: { result: "sent", error: null },
+        "nomac.opsi.test": { result: null, error: "Failed to get hardware address for host 'nomac.opsi.test'" },
+      });
+      for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(received.map((m) => m.subarray(6, 12).toString("hex"))).toEqual(["aabbccddee01"]);
+      await expect(wol.call("admin", "hostControlSafe_start", [[]])).rejects.toThrow("No matching host ids found");
+      expect(await wol.call("admin", "powerOnHost", [IDS.clientB])).toEqual({ [IDS.clientB]: { result: "sent", error: null } });
+      await wol.call("admin", "network_sendBroadcast", ["127.0.0.1", [udpPort], Buffer.from("hi").toString("base64")]);
+      for (let i = 0; i < 100 && received.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(received[2]?.toString()).toBe("hi");
+      await expect(wol.call("admin", "network_sendBroadcast", ["127.0.0.1", [0], "aGk="])).rejects.toThrow("Invalid ports");
+    } finally {
+      listener.close();
+    }
   });
 
   it("applies the ACL of the unsafe method", async () => {

@@ -11,12 +11,21 @@
  * - Results: `{hostId: {result, error}}` (`hostControl_reachable`: `{hostId: bool}`).
  * - Host ids as opsi takes them: a list or a single id, wildcards allowed; an empty list means every client
  *   (except for shutdown/reboot, which refuse it). The `hostControlSafe_*` variants refuse an empty list.
- * - `hostControl_start` / `hostControlSafe_start` (Wake-on-LAN) are not here: see `not-implemented.ts`.
+ * - `hostControl_start` / `hostControlSafe_start` / legacy `powerOnHost`: Wake-on-LAN magic packets from this server
+ *   (`@opsi-ts/boot`) to the broadcast addresses of each client's network (`broadcastAddresses`); result `"sent"`.
+ *   `network_sendBroadcast` (the depot side of it) sends any base64 payload.
  */
 import { lookup } from "node:dns/promises";
 import { request as httpsRequest } from "node:https";
 import { isIPv6, Socket } from "node:net";
-import { BackendMissingDataError, BackendUnaccomplishableError, type BoundParams, updateObjectsWithDependencies } from "@opsi-ts/core";
+import { sendBroadcast, wakeOnLan } from "@opsi-ts/boot";
+import {
+  BackendBadValueError,
+  BackendMissingDataError,
+  BackendUnaccomplishableError,
+  type BoundParams,
+  updateObjectsWithDependencies,
+} from "@opsi-ts/core";
 import type { HostControlConfig, HostRpcResult, MethodContext, MethodHandler } from "./context.js";
 import { listOf } from "./wire.js";
 
@@ -358,8 +367,51 @@ function requireHostIds(hostIds: unknown): void {
 }
 
 /** The unsafe handlers, by method name. */
+/** `hostControl_start`: a Wake-on-LAN magic packet per client; `{hostId: {result: "sent", error}}`. */
+async function startHosts(ctx: MethodContext, hostIds: unknown): Promise<Results> {
+  const ids = await clientIds(ctx, hostIds);
+  const hosts = (await ctx.internal.getObjects("host", ["id", "hardwareAddress", "ipAddress"], { type: "OpsiClient", id: ids })) as {
+    id: string;
+    hardwareAddress?: string | null;
+    ipAddress?: string | null;
+  }[];
+  const byId = new Map(hosts.map((h) => [h.id, h]));
+  const results: Results = {};
+  for (const id of ids) {
+    const host = byId.get(id);
+    if (!host?.hardwareAddress) {
+      results[id] = { result: null, error: `Failed to get hardware address for host '${id}'` };
+      continue;
+    }
+    try {
+      await wakeOnLan(
+        { hardwareAddress: host.hardwareAddress, ipAddress: host.ipAddress ?? null },
+        ctx.settings.hostControlConfig.broadcastAddresses,
+      );
+      results[id] = { result: "sent", error: null };
+    } catch (err: unknown) {
+      results[id] = { result: null, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  return results;
+}
+
+/** `network_sendBroadcast(broadcast_address, ports, data)`: base64 `data` as UDP broadcast to the ports. */
+async function networkSendBroadcast(p: BoundParams): Promise<null> {
+  const address = p.args.broadcast_address;
+  if (typeof address !== "string" || address === "") throw new BackendBadValueError("broadcast_address must be an address");
+  const ports = listOf(p.args.ports).map(Number);
+  if (ports.length === 0 || ports.some((port) => !Number.isInteger(port) || port < 1 || port > 65535)) {
+    throw new BackendBadValueError(`Invalid ports ${JSON.stringify(p.args.ports)}`);
+  }
+  if (typeof p.args.data !== "string") throw new BackendBadValueError("data must be base64 text");
+  await sendBroadcast([{ address, ports }], Buffer.from(p.args.data, "base64"));
+  return null;
+}
+
 function unsafeHandlers(): Map<string, MethodHandler> {
   const h = new Map<string, MethodHandler>();
+  h.set("hostControl_start", (ctx, p) => startHosts(ctx, p.args.hostIds));
   const simple = (name: string, method: string, refuseEmpty = false) =>
     h.set(name, async (ctx, p) => {
       if (refuseEmpty && isEmptyHostIds(p.args.hostIds)) throw new BackendMissingDataError("No host ids given");
@@ -397,11 +449,15 @@ function unsafeHandlers(): Map<string, MethodHandler> {
 }
 
 /**
- * Handlers of `hostControl_*` and `hostControlSafe_*` (Wake-on-LAN `hostControl_start` excluded).
+ * Handlers of `hostControl_*` and `hostControlSafe_*`, the legacy `powerOnHost` and `network_sendBroadcast`.
  * @example hostControlHandlers().get("hostControl_fireEvent")
  */
 export function hostControlHandlers(): Map<string, MethodHandler> {
   const h = unsafeHandlers();
+  const extra = new Map<string, MethodHandler>([
+    ["powerOnHost", (ctx, p) => startHosts(ctx, [p.args.hostId])],
+    ["network_sendBroadcast", (_ctx, p) => networkSendBroadcast(p)],
+  ]);
   for (const [name, handler] of [...h]) {
     const safe = name.replace("hostControl_", "hostControlSafe_");
     if (safe === "hostControlSafe_processActionRequests") continue; // opsi has no safe variant
@@ -410,5 +466,6 @@ export function hostControlHandlers(): Map<string, MethodHandler> {
       return handler(ctx, p);
     });
   }
+  for (const [name, handler] of extra) h.set(name, handler);
   return h;
 }

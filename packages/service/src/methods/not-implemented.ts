@@ -4,10 +4,6 @@ import type { MethodHandler } from "./context.js";
 
 /** Capability per method-name prefix (first match wins). */
 const CAPABILITY_BY_PREFIX: readonly (readonly [string, string])[] = [
-  ["network_sendBroadcast", "network broadcasts from the depot"],
-  ["hostControlSafe_start", "Wake-on-LAN (magic packets to the client networks' broadcast addresses)"],
-  ["hostControl_start", "Wake-on-LAN (magic packets to the client networks' broadcast addresses)"],
-  ["powerOnHost", "Wake-on-LAN (magic packets to the client networks' broadcast addresses)"],
   ["dhcpd_", "DHCP server integration"],
   ["opsipxeconfd_", "opsipxeconfd (netboot) integration"],
   ["service_", "service administration (health check, backup, app state, configuration)"],

@@ -1,0 +1,2 @@
+/** @module @opsi-ts/boot — netboot support; so far Wake-on-LAN. */
+export * from "./wake-on-lan.js";
