@@ -460,7 +460,8 @@ function describeBus(
       expect(filtered.result).toEqual([host.id]);
       expect(await env.cs.messagebus?.isConnected(`host:${host.id}`)).toBe(true);
       await client.close();
-      for (let i = 0; i < 500 && (await env.cs.messagebus?.isConnected(`host:${host.id}`)); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 500 && (await env.cs.messagebus?.isConnected(`host:${host.id}`)); i++)
+        await new Promise((r) => setTimeout(r, 10));
       expect(await env.cs.messagebus?.isConnected(`host:${host.id}`)).toBe(false);
       expect((await env.rpc(env.admin(), "host_getMessagebusConnectedIds", [[host.id]])).result).toEqual([]);
     });
