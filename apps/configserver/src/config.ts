@@ -6,46 +6,19 @@
 import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { serverIdFromHostname } from "@opsi-ts/service";
+import { serverIdFromHostname, serviceNodeConfigShape } from "@opsi-ts/service";
 import { parse } from "smol-toml";
 import { z } from "zod";
-
-const cidrList = z.array(z.string().min(1)).default([]);
 
 /** The TOML file (every key optional). */
 export const ConfigFile = z
   .object({
     "data-dir": z.string().min(1).optional(),
     "server-id": z.string().min(1).optional(),
-    interface: z.string().min(1).default("0.0.0.0"),
-    port: z.number().int().min(0).max(65535).default(4447),
-    "session-lifetime": z.number().int().min(1).max(86400).default(120),
-    "max-session-per-ip": z.number().int().min(1).default(30),
-    networks: cidrList,
-    "admin-networks": cidrList,
-    "trusted-proxies": z.array(z.string()).default(["127.0.0.1/32", "::1/128"]),
-    "max-auth-failures": z.number().int().min(1).default(10),
-    "auth-failures-interval": z.number().int().min(1).default(120),
-    "client-block-time": z.number().int().min(1).default(120),
-    "update-ip": z.boolean().default(true),
-    "admin-group": z.string().min(1).default("opsiadmin"),
-    "readonly-user-groups": z.array(z.string()).default([]),
-    "provide-deprecated-methods": z.boolean().default(true),
-    "max-body-size": z
-      .number()
-      .int()
-      .min(1024)
-      .default(100 * 1024 * 1024),
+    ...serviceNodeConfigShape(100 * 1024 * 1024),
     "mysql-url": z.string().startsWith("mysql://").optional(),
     "mysql-conf": z.string().optional(),
-    "acl-file": z.string().optional(),
     "hwaudit-conf": z.string().optional(),
-    /** Redis for state shared between processes (transfer slots, message bus streams), e.g. `redis://127.0.0.1:6379`. */
-    "redis-url": z
-      .string()
-      .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
-      .optional(),
-    "log-level": z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   })
   .strict();
 

@@ -15,6 +15,7 @@ import {
   RedisBroker,
   RedisConnectionRegistry,
   RedisTransferSlotStore,
+  serviceNodeSettingsFromConfig,
 } from "@opsi-ts/service";
 import pino from "pino";
 import { createClient } from "redis";
@@ -44,22 +45,7 @@ async function main(): Promise<void> {
   const configServer = await createConfigServer(backend, {
     dataDir,
     serverId: config["server-id"],
-    interface: config.interface,
-    port: config.port,
-    sessionLifetime: config["session-lifetime"],
-    maxSessionPerIp: config["max-session-per-ip"],
-    networks: config.networks,
-    adminNetworks: config["admin-networks"],
-    trustedProxies: config["trusted-proxies"],
-    maxAuthFailures: config["max-auth-failures"],
-    authFailuresInterval: config["auth-failures-interval"],
-    clientBlockTime: config["client-block-time"],
-    updateIp: config["update-ip"],
-    adminGroup: config["admin-group"],
-    readOnlyGroups: config["readonly-user-groups"],
-    provideDeprecatedMethods: config["provide-deprecated-methods"],
-    maxBodySize: config["max-body-size"],
-    ...(config["acl-file"] ? { aclConf: readFileSync(config["acl-file"], "utf8") } : {}),
+    ...serviceNodeSettingsFromConfig(config),
     ...(hwauditConf ? { hwauditConf } : {}),
     ...(redis ? { transferSlots: new RedisTransferSlotStore(redis) } : {}),
     ...(busBroker && redis ? { messagebus: { broker: busBroker, connections: new RedisConnectionRegistry(redis) } } : {}),

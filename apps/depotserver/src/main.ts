@@ -4,7 +4,7 @@
  * it first when admin credentials are given) and serves the depot shares and the depot RPCs on 4447.
  */
 import { readFileSync } from "node:fs";
-import { createDepotServer, RedisTransferSlotStore } from "@opsi-ts/service";
+import { createDepotServer, RedisTransferSlotStore, serviceNodeSettingsFromConfig } from "@opsi-ts/service";
 import pino from "pino";
 import { createClient } from "redis";
 import { loadDepotConfig } from "./config.js";
@@ -22,20 +22,7 @@ async function main(): Promise<void> {
     ...(config.registration ? { registration: config.registration } : {}),
     ...(config["config-server-ca-file"] ? { configServerCa: readFileSync(config["config-server-ca-file"], "utf8") } : {}),
     ...(config["external-url"] ? { externalUrl: config["external-url"] } : {}),
-    interface: config.interface,
-    port: config.port,
-    sessionLifetime: config["session-lifetime"],
-    maxSessionPerIp: config["max-session-per-ip"],
-    networks: config.networks,
-    adminNetworks: config["admin-networks"],
-    trustedProxies: config["trusted-proxies"],
-    maxAuthFailures: config["max-auth-failures"],
-    authFailuresInterval: config["auth-failures-interval"],
-    clientBlockTime: config["client-block-time"],
-    adminGroup: config["admin-group"],
-    readOnlyGroups: config["readonly-user-groups"],
-    maxBodySize: config["max-body-size"],
-    ...(config["acl-file"] ? { aclConf: readFileSync(config["acl-file"], "utf8") } : {}),
+    ...serviceNodeSettingsFromConfig(config),
     ...(redis ? { transferSlots: new RedisTransferSlotStore(redis) } : {}),
     logger,
   });

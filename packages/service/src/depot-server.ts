@@ -6,7 +6,7 @@
  * `opsipxeconfd_*` and `network_*` locally (their reads and writes go to the config server's backend)
  * and forwards every other RPC to the config server.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -142,7 +142,6 @@ async function resolveCa(settings: DepotServerSettings, tlsDir: string, logger: 
         `Cannot fetch the opsi CA from ${settings.configServerUrl}/ssl/opsi-ca-cert.pem: HTTP ${res.status}`,
       );
     }
-    const { X509Certificate } = await import("node:crypto");
     logger.warn(
       { configServer: settings.configServerUrl, fingerprint: new X509Certificate(text).fingerprint256 },
       "trusting the config server's opsi CA on first use; compare the fingerprint with the config server's",
@@ -288,7 +287,8 @@ export async function createDepotServer(settings: DepotServerSettings): Promise<
       `No host key for depot '${depotId}': set hostKey, or registration credentials to create the depot on ${settings.configServerUrl}`,
     );
   }
-  await writeFileAtomic(keyFile, `${hostKey}\n`, 0o600);
+  const depotKey: string = hostKey;
+  await writeFileAtomic(keyFile, `${depotKey}\n`, 0o600);
 
   const configService = newClient(settings.configServerUrl, depotId, hostKey, fetch);
   const certFile = join(tlsDir, "depot-cert.pem");
@@ -347,7 +347,7 @@ export async function createDepotServer(settings: DepotServerSettings): Promise<
       const servers = (await configService.call("host_getObjects", [["id"], { type: "OpsiConfigserver" }])) as { id: string }[];
       bus = await connectDepotBus({
         depotId,
-        hostKey: hostKey as string,
+        hostKey: depotKey,
         configServerUrl: settings.configServerUrl,
         configServerId: servers[0]?.id ?? "",
         ca: caPem,

@@ -135,6 +135,7 @@ export {
   type TransferSlotStore,
   type TransferSlotType,
 } from "./methods/transfer-slots.js";
+export { type ServiceNodeConfig, serviceNodeConfigShape, serviceNodeSettingsFromConfig } from "./node-config.js";
 export type { RpcForwarder } from "./rpc/dispatcher.js";
 export {
   createRpcDispatcher,

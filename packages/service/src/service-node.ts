@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { type Backend, defaultHardwareAuditConfig, defaultHardwareAuditLocales, parseHwauditConf } from "@opsi-ts/core";
 import { recoverInterruptedInstalls } from "@opsi-ts/depot";
 import { type AnyMessage, type Broker, type ConnectionRegistry, callHosts, MemoryBroker, MessagebusHub } from "@opsi-ts/messagebus";
-import { createProcessService, createTerminalService } from "@opsi-ts/messagebus/services";
 import type { Logger } from "pino";
 import { AccessControl } from "./acl/access-control.js";
 import { DEFAULT_ACL_CONF } from "./acl/default-acl.js";
@@ -28,7 +27,7 @@ import { createServiceServer, type ServiceServer, type TlsCredentials } from "./
 import type { AppState } from "./maintenance/AppState.js";
 import { MemoryAppStateStore } from "./maintenance/AppStateStore.js";
 import { createMaintenanceMiddleware } from "./maintenance/middleware.js";
-import { createJsonRpcService } from "./messagebus/jsonrpc-service.js";
+import { hostedBusServices } from "./messagebus/hosted-services.js";
 import type { MethodSettings } from "./methods/context.js";
 import type { CredentialsStore } from "./methods/credentials-store.js";
 import type { TransferSlotStore } from "./methods/transfer-slots.js";
@@ -298,7 +297,7 @@ export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceN
     },
   });
 
-  let jsonrpcRegistered = false;
+  let servicesRegistered = false;
   return {
     server,
     dispatcher,
@@ -313,15 +312,16 @@ export function createServiceNode(settings: ServiceNodeSettings, parts: ServiceN
       for (const dir of Object.values(shareDirs)) await mkdir(dir, { recursive: true });
       const recovery = await recoverInterruptedInstalls(shareDirs.depot);
       if (recovery.removed.length > 0 || recovery.completed.length > 0) logger.warn({ recovery }, "recovered interrupted package installs");
-      if (hub && !jsonrpcRegistered) {
-        await hub.registerService(createJsonRpcService({ dispatcher }));
-        // Terminals and processes on this server (service:config:terminal|process), off with opsiconfd's
-        // disabled_features `messagebus_terminal` / `messagebus_execute_process` (the hub also gates requests).
-        const disabled = new Set(bus.disabledFeatures ?? []);
+      if (hub && !servicesRegistered) {
         const onError = (err: unknown) => logger.warn({ err }, "message bus service");
-        await hub.registerService(createTerminalService({ enabled: !disabled.has("messagebus_terminal"), onError }));
-        await hub.registerService(createProcessService({ enabled: !disabled.has("messagebus_execute_process"), onError }));
-        jsonrpcRegistered = true;
+        for (const service of hostedBusServices({
+          dispatcher,
+          onError,
+          ...(bus.disabledFeatures ? { disabledFeatures: bus.disabledFeatures } : {}),
+        })) {
+          await hub.registerService(service);
+        }
+        servicesRegistered = true;
       }
       const address = await server.start();
       return address.port;

@@ -10,7 +10,6 @@ import {
   type AnyMessage,
   type Broker,
   type BrokerStats,
-  type ChannelService,
   type Delivery,
   type DeliveryHandler,
   deliveryModeOf,
@@ -18,11 +17,10 @@ import {
   type ServiceContext,
   type Subscription,
 } from "@opsi-ts/messagebus";
-import { createProcessService, createTerminalService } from "@opsi-ts/messagebus/services";
 import type { Logger } from "pino";
 import type { RpcCaller } from "../endpoint/rpc-route.js";
 import type { CallerContext } from "../identity.js";
-import { createJsonRpcService } from "./jsonrpc-service.js";
+import { hostedBusServices } from "./hosted-services.js";
 
 /** Options of {@link connectDepotBus}. */
 export interface DepotBusOptions {
@@ -150,22 +148,21 @@ export async function connectDepotBus(options: DepotBusOptions): Promise<DepotBu
       client.send(message);
     },
   };
-  const disabled = new Set(options.disabledFeatures ?? []);
-  const jsonrpc = createJsonRpcService({ dispatcher: options.dispatcher });
-  const services: ChannelService[] = [
-    {
+  const services = hostedBusServices({
+    dispatcher: options.dispatcher,
+    onError,
+    ...(options.disabledFeatures ? { disabledFeatures: options.disabledFeatures } : {}),
+    // Requests reaching the depot over its WebSocket carry no caller context: judge them by their sender.
+    jsonrpc: (jsonrpc) => ({
       name: "jsonrpc",
-      // Requests reaching the depot over its WebSocket carry no caller context: judge them by their sender.
       handle: (message, delivery, ctx) =>
         jsonrpc.handle(
           { ...message, context: depotCallerOf(message, depotId, options.configServerId) } as unknown as AnyMessage,
           delivery,
           ctx,
         ),
-    },
-    createTerminalService({ enabled: !disabled.has("messagebus_terminal"), onError }),
-    createProcessService({ enabled: !disabled.has("messagebus_execute_process"), onError }),
-  ];
+    }),
+  });
   for (const service of services) {
     await service.start?.(context);
     await broker.subscribe(`service:depot:${depotId}:${service.name}`, { id: workerChannel }, (delivery) =>
