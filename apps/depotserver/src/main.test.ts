@@ -2,10 +2,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { MemoryBackend } from "@opsi-ts/core";
+import { freePort } from "@opsi-ts/core/testing";
 import { type ConfigServer, createConfigServer } from "@opsi-ts/service";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,17 +19,6 @@ let csDir: string;
 let depotDir: string;
 let cs: ConfigServer;
 let backend: MemoryBackend;
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
-}
 
 function rpc(port: number, ca: string, method: string, params: unknown[] = []): Promise<{ result: unknown; error: unknown }> {
   return new Promise((done, fail) => {

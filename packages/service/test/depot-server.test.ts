@@ -8,12 +8,11 @@
 import { randomUUID, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteBackend } from "@opsi-ts/backend-sqlite";
 import type { Backend } from "@opsi-ts/core";
-import { sharedFixturePath } from "@opsi-ts/core/testing";
+import { freePort, sharedFixturePath } from "@opsi-ts/core/testing";
 import { MessagebusClient, type MessageOf } from "@opsi-ts/messagebus";
 import { type ConfigServer, createConfigServer, createDepotServer, type DepotServer, isDepotLocalMethod } from "@opsi-ts/service";
 import pino from "pino";
@@ -44,17 +43,6 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_00
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 interface RpcAnswer {

@@ -5,11 +5,10 @@
  * depot installs the package, writing the product objects to the config server.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryBackend } from "@opsi-ts/core";
-import { sharedFixturePath } from "@opsi-ts/core/testing";
+import { freePort, sharedFixturePath } from "@opsi-ts/core/testing";
 import { writeRepositoryMetadata } from "@opsi-ts/depot";
 import { type ConfigServer, createConfigServer, createDepotServer, type DepotServer } from "@opsi-ts/service";
 import pino from "pino";
@@ -27,17 +26,6 @@ let backend: MemoryBackend;
 let cs: ConfigServer;
 let depot: DepotServer;
 let url: string;
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
-}
 
 beforeAll(async () => {
   csDir = mkdtempSync(join(tmpdir(), "opsi-cli-pair-cs-"));

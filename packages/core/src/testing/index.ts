@@ -6,4 +6,5 @@
 export type { Dict, GetBackend } from "./assertions.js";
 export { type DescribeBackendOptions, describeBackend } from "./describe-backend.js";
 export * from "./fixtures.js";
+export * from "./net.js";
 export * from "./shared-fixtures.js";

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
+import { freePort } from "@opsi-ts/core/testing";
 import { createClient } from "redis";
 
 /** Server used by the tests (`OPSI_TEST_REDIS_URL`, default redis://127.0.0.1:6379). */
@@ -69,17 +69,7 @@ export async function deleteKeysWithPrefix(client: TestRedisClient, prefix: stri
   return deleted;
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort };
 
 /** A redis-server child process of this test, without persistence, that can be stopped and started again. */
 export class PrivateRedis {
